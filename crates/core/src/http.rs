@@ -1,0 +1,636 @@
+//! The HTTP client every backend shares: one connection pool, timeouts, signing on every
+//! attempt, retries, status mapping and counters.
+//!
+//! A backend builds one [`HttpClient`] per provider with its [`RequestSigner`] (called on *every*
+//! attempt, because signatures carry timestamps) and its [`ErrorDecoder`] (which reads the
+//! vendor's error body). [`HttpClient::send`] returns the response of the first 2xx attempt, or
+//! the error of the last attempt with its context filled in: provider, source, operation, target,
+//! HTTP status and request id. Transport errors never leak the transport library's types.
+//!
+//! Signed requests are refused over plain `http://` unless the host is a loopback address (the
+//! emulator) or [`HttpClientConfig::allow_insecure_http`] is set.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method};
+pub use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{ProviderKind, Source};
+use crate::retry::{parse_retry_after, RetryPolicy};
+
+/// Response headers that carry a request id, in the order they are looked for.
+const REQUEST_ID_HEADERS: [&str; 4] =
+    ["x-request-id", "x-ncp-trace-id", "x-trace-id", "request-id"];
+
+/// How an [`HttpClient`] connects, times out and retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpClientConfig {
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt, response body included. Default 30 s.
+    pub request_timeout: Duration,
+    /// How failed attempts are retried.
+    pub retry: RetryPolicy,
+    /// Allow signed requests over plain `http://` to hosts that are not loopback. Default false.
+    pub allow_insecure_http: bool,
+    /// Idle connections kept per host. Default 64.
+    pub pool_max_idle_per_host: usize,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpClientConfig {
+    fn default() -> Self {
+        HttpClientConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
+            pool_max_idle_per_host: 64,
+            user_agent: concat!("reginv/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+/// A request as the signer sees it: exactly what will be sent.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SignableRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL; its path and query are sent exactly as they are here.
+    pub url: Url,
+    /// Headers to send; the signer adds its own.
+    pub headers: HeaderMap,
+    /// The body (empty for none).
+    pub body: Vec<u8>,
+}
+
+impl SignableRequest {
+    /// Creates a request to sign.
+    pub fn new(method: Method, url: Url, headers: HeaderMap, body: Vec<u8>) -> Self {
+        SignableRequest {
+            method,
+            url,
+            headers,
+            body,
+        }
+    }
+
+    /// The request target as sent: the path, and `?query` when there is one.
+    pub fn path_and_query(&self) -> String {
+        match self.url.query() {
+            Some(q) => format!("{}?{}", self.url.path(), q),
+            None => self.url.path().to_string(),
+        }
+    }
+}
+
+/// Signs a request. Called on every attempt, so time-stamped signatures stay fresh.
+pub trait RequestSigner: Send + Sync + fmt::Debug {
+    /// Adds the authentication headers to `request`.
+    fn sign(&self, request: &mut SignableRequest) -> Result<()>;
+}
+
+/// Turns a vendor's error response into an [`Error`].
+pub trait ErrorDecoder: Send + Sync + fmt::Debug {
+    /// Decodes an error response of `status` (not 2xx). The client adds the status, the request
+    /// id from the headers and `Retry-After` when the decoder did not.
+    fn decode(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Error;
+}
+
+/// The fallback [`ErrorDecoder`]: the kind from the status, the message from the body's text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatusErrorDecoder;
+
+impl ErrorDecoder for StatusErrorDecoder {
+    fn decode(&self, status: u16, _headers: &HeaderMap, body: &[u8]) -> Error {
+        Error::from_status(status, body_excerpt(status, body))
+    }
+}
+
+/// A short, printable excerpt of an error body for messages (`HTTP 500` when it is empty).
+pub fn body_excerpt(status: u16, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return format!("HTTP {status} with an empty body");
+    }
+    let mut excerpt: String = text.chars().take(300).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+/// A request for [`HttpClient::send`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The full URL, sent as it is.
+    pub url: Url,
+    /// Extra headers (the signer adds authentication).
+    pub headers: HeaderMap,
+    /// The body (empty for none).
+    pub body: Vec<u8>,
+    /// Whether sending it twice is harmless (GET): decides which failures are retried.
+    pub idempotent: bool,
+    /// The operation, for errors and logs (`list_tags`).
+    pub operation: String,
+    /// What the request is about, for errors and logs (`registry/repo`).
+    pub target: Option<String>,
+}
+
+impl HttpRequest {
+    /// A GET of `url` for `operation`.
+    pub fn get(url: Url, operation: impl Into<String>) -> Self {
+        HttpRequest {
+            method: Method::GET,
+            url,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            idempotent: true,
+            operation: operation.into(),
+            target: None,
+        }
+    }
+
+    /// A POST of a JSON `body` to `url` for `operation` (not idempotent).
+    pub fn post_json(url: Url, operation: impl Into<String>, body: Vec<u8>) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        HttpRequest {
+            method: Method::POST,
+            url,
+            headers,
+            body,
+            idempotent: false,
+            operation: operation.into(),
+            target: None,
+        }
+    }
+
+    /// Sets the target.
+    pub fn with_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+}
+
+/// A successful (2xx) response.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value as text, when present and printable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Live counters of one client: requests sent, retries, responses by status.
+#[derive(Debug, Default)]
+pub struct HttpStats {
+    requests: AtomicU64,
+    retries: AtomicU64,
+    transport_errors: AtomicU64,
+    by_status: Mutex<BTreeMap<u16, u64>>,
+}
+
+impl HttpStats {
+    fn record_status(&self, status: u16) {
+        let mut map = self.by_status.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry(status).or_insert(0) += 1;
+    }
+
+    /// A copy of the counters now.
+    pub fn snapshot(&self) -> HttpStatsSnapshot {
+        HttpStatsSnapshot {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            transport_errors: self.transport_errors.load(Ordering::Relaxed),
+            responses_by_status: self
+                .by_status
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+}
+
+/// The counters of an [`HttpClient`] at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct HttpStatsSnapshot {
+    /// Attempts sent (each retry counts).
+    pub requests: u64,
+    /// Retries made.
+    pub retries: u64,
+    /// Attempts that got no response (connection failures, timeouts, broken bodies).
+    pub transport_errors: u64,
+    /// Responses received, by HTTP status.
+    pub responses_by_status: BTreeMap<u16, u64>,
+}
+
+/// A signed, retrying, counted HTTP client for one provider.
+#[derive(Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    config: HttpClientConfig,
+    signer: Arc<dyn RequestSigner>,
+    decoder: Arc<dyn ErrorDecoder>,
+    stats: Arc<HttpStats>,
+    provider: ProviderKind,
+    source: String,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("source", &self.source)
+            .field("provider", &self.provider)
+            .field("config", &self.config)
+            .field("signer", &self.signer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// Creates a client for `source`, checking that its endpoint may carry signed requests.
+    pub fn new(
+        source: &Source,
+        config: HttpClientConfig,
+        signer: Arc<dyn RequestSigner>,
+        decoder: Arc<dyn ErrorDecoder>,
+    ) -> Result<Self> {
+        let endpoint = Url::parse(&source.endpoint).map_err(|e| {
+            Error::config(format!("endpoint {:?} is not a URL: {e}", source.endpoint))
+                .with_source(source.name.clone())
+        })?;
+        check_transport(&endpoint, config.allow_insecure_http)
+            .map_err(|e| e.with_source(source.name.clone()))?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            client,
+            config,
+            signer,
+            decoder,
+            stats: Arc::new(HttpStats::default()),
+            provider: source.provider.clone(),
+            source: source.name.clone(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HttpClientConfig {
+        &self.config
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> HttpStatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// The live counters, shared with every clone of this client.
+    pub fn stats_handle(&self) -> Arc<HttpStats> {
+        self.stats.clone()
+    }
+
+    /// Sends `request`, signing every attempt and retrying as the policy allows.
+    pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
+        let result = match check_transport(&request.url, self.config.allow_insecure_http) {
+            Ok(()) => {
+                self.config
+                    .retry
+                    .run(
+                        request.idempotent,
+                        |attempt| self.attempt(&request, attempt),
+                        |error, wait| {
+                            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                            tracing::debug!(
+                                source = %self.source,
+                                operation = %request.operation,
+                                wait_ms = wait.as_millis() as u64,
+                                %error,
+                                "retrying"
+                            );
+                        },
+                    )
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        result.map_err(|e| {
+            let e = e
+                .with_provider(self.provider.clone())
+                .with_source(self.source.clone())
+                .with_operation(request.operation.clone());
+            match &request.target {
+                Some(t) => e.with_target(t.clone()),
+                None => e,
+            }
+        })
+    }
+
+    async fn attempt(&self, request: &HttpRequest, attempt: u32) -> Result<HttpResponse> {
+        let mut signable = SignableRequest::new(
+            request.method.clone(),
+            request.url.clone(),
+            request.headers.clone(),
+            request.body.clone(),
+        );
+        self.signer.sign(&mut signable)?;
+        let mut builder = self
+            .client
+            .request(signable.method, signable.url)
+            .headers(signable.headers)
+            .timeout(self.config.request_timeout);
+        if !signable.body.is_empty() {
+            builder = builder.body(signable.body);
+        }
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(source = %self.source, operation = %request.operation, attempt, "sending");
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(self.transport_error(e)),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        self.stats.record_status(status);
+        let body = match response.bytes().await {
+            Ok(b) => b.to_vec(),
+            Err(e) => return Err(self.transport_error(e)),
+        };
+        if (200..300).contains(&status) {
+            return Ok(HttpResponse {
+                status,
+                headers,
+                body,
+            });
+        }
+        let mut error = self
+            .decoder
+            .decode(status, &headers, &body)
+            .with_status(status);
+        if error.kind() == ErrorKind::RateLimited && error.retry_after().is_none() {
+            let after = headers
+                .get(::http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            error = error.with_retry_after(after);
+        }
+        if let Some(id) = request_id(&headers) {
+            error = error.with_request_id(id);
+        }
+        Err(error)
+    }
+
+    fn transport_error(&self, error: reqwest::Error) -> Error {
+        self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
+        let kind = if error.is_timeout() {
+            ErrorKind::Timeout
+        } else {
+            ErrorKind::Network
+        };
+        Error::new(kind, describe_chain(&error.without_url()))
+    }
+}
+
+/// The request id of a response, from the usual headers.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// Whether `url` may carry signed requests: `https`, or `http` to a loopback host, or `http`
+/// anywhere when `allow_insecure_http` is set.
+pub fn check_transport(url: &Url, allow_insecure_http: bool) -> Result<()> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if allow_insecure_http || is_loopback(url) => Ok(()),
+        "http" => Err(Error::config(format!(
+            "refusing to send signed requests over plain http to {}; use https, or allow \
+             insecure http explicitly",
+            url.host_str().unwrap_or("?")
+        ))),
+        other => Err(Error::config(format!(
+            "unsupported URL scheme {other:?} (expected https)"
+        ))),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_or_with_opt_in() {
+        let ok = [
+            "https://ncr.apigw.ntruss.com/x",
+            "http://127.0.0.1:8080/x",
+            "http://127.9.9.9/x",
+            "http://[::1]:80/x",
+            "http://localhost:1/x",
+        ];
+        for u in ok {
+            assert!(
+                check_transport(&Url::parse(u).unwrap(), false).is_ok(),
+                "{u}"
+            );
+        }
+        let remote = Url::parse("http://10.0.0.1/x").unwrap();
+        let err = check_transport(&remote, false).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        assert!(check_transport(&remote, true).is_ok());
+        assert!(check_transport(&Url::parse("ftp://127.0.0.1/").unwrap(), true).is_err());
+    }
+
+    #[test]
+    fn path_and_query_is_the_target_as_sent() {
+        let url =
+            Url::parse("http://h/ncr/api/v2/repositories/r/a%2Fb/tags?page=1&pagesize=10").unwrap();
+        let req = SignableRequest::new(Method::GET, url, HeaderMap::new(), Vec::new());
+        assert_eq!(
+            req.path_and_query(),
+            "/ncr/api/v2/repositories/r/a%2Fb/tags?page=1&pagesize=10"
+        );
+    }
+
+    #[test]
+    fn body_excerpt_is_short_and_never_empty() {
+        assert_eq!(body_excerpt(502, b""), "HTTP 502 with an empty body");
+        let long = vec![b'a'; 1000];
+        assert_eq!(body_excerpt(500, &long).chars().count(), 301);
+    }
+
+    /// Signs with an attempt counter so each attempt's signature differs.
+    #[derive(Debug, Default)]
+    struct CountingSigner(AtomicU64);
+
+    impl RequestSigner for CountingSigner {
+        fn sign(&self, request: &mut SignableRequest) -> Result<()> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+            request.headers.insert("x-sig", HeaderValue::from(n));
+            Ok(())
+        }
+    }
+
+    /// A loopback server that answers each connection's request with the next canned response
+    /// and records the `x-sig` header it saw.
+    async fn canned_server(responses: Vec<&'static str>) -> (Url, Arc<Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for response in responses {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap();
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let sig = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("x-sig: "))
+                    .unwrap_or("")
+                    .to_string();
+                log.lock().unwrap().push(sig);
+                sock.write_all(response.as_bytes()).await.unwrap();
+                sock.shutdown().await.ok();
+            }
+        });
+        (Url::parse(&format!("http://{addr}/x")).unwrap(), seen)
+    }
+
+    fn client(url: &Url, signer: Arc<CountingSigner>) -> HttpClient {
+        let source = Source::new("t", ProviderKind::Ncp, "kr", url.as_str());
+        let config = HttpClientConfig {
+            retry: RetryPolicy::new(
+                4,
+                Duration::from_millis(1),
+                Duration::from_millis(5),
+                Duration::from_secs(5),
+            ),
+            ..HttpClientConfig::default()
+        };
+        HttpClient::new(&source, config, signer, Arc::new(StatusErrorDecoder)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn signs_every_attempt_retries_and_counts() {
+        let (url, seen) = canned_server(vec![
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\nconnection: close\r\n\r\ndown",
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 0\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+        ])
+        .await;
+        let signer = Arc::new(CountingSigner::default());
+        let client = client(&url, signer.clone());
+        let response = client.send(HttpRequest::get(url, "probe")).await.unwrap();
+        assert_eq!(response.body, b"ok");
+        assert_eq!(*seen.lock().unwrap(), vec!["1", "2", "3"]);
+        let stats = client.stats();
+        assert_eq!(stats.requests, 3);
+        assert_eq!(stats.retries, 2);
+        assert_eq!(
+            stats.responses_by_status,
+            BTreeMap::from([(200, 1), (429, 1), (503, 1)])
+        );
+    }
+
+    #[tokio::test]
+    async fn maps_status_and_request_id_and_never_retries_401() {
+        let (url, seen) = canned_server(vec![
+            "HTTP/1.1 401 Unauthorized\r\nx-request-id: req-9\r\ncontent-length: 3\r\nconnection: close\r\n\r\nbad",
+        ])
+        .await;
+        let client = client(&url, Arc::new(CountingSigner::default()));
+        let err = client
+            .send(HttpRequest::get(url, "list_things").with_target("reg/app"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Authentication);
+        let ctx = err.context();
+        assert_eq!(ctx.status, Some(401));
+        assert_eq!(ctx.request_id.as_deref(), Some("req-9"));
+        assert_eq!(ctx.operation.as_deref(), Some("list_things"));
+        assert_eq!(ctx.target.as_deref(), Some("reg/app"));
+        assert_eq!(ctx.source.as_deref(), Some("t"));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        assert_eq!(client.stats().retries, 0);
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_network_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        let client = client(&url, Arc::new(CountingSigner::default()));
+        let err = client
+            .send(HttpRequest::get(url, "probe"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network);
+        assert_eq!(client.stats().transport_errors, 4);
+    }
+
+    #[test]
+    fn request_id_from_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("x-request-id", HeaderValue::from_static("r-1"));
+        assert_eq!(request_id(&h).as_deref(), Some("r-1"));
+        assert_eq!(request_id(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! # reginv-core
+//!
+//! The contract every reginv registry backend implements, and the plumbing they share.
+//!
+//! - [`model`]: the normalized [`Source`], [`Registry`], [`Repository`], [`Tag`] and [`Platform`]
+//!   rows that every provider maps its vendor's JSON into, with provenance and an `extra` map so
+//!   nothing a provider returned is lost.
+//! - [`provider`]: the [`RegistryProvider`] trait (one *page* at a time) and the
+//!   [`RegistryProviderExt`] extension trait that turns pages into lazy streams.
+//! - [`paging`]: [`Page`], [`Cursor`] and [`paginate`], the one place where page loops live, with
+//!   guards against servers that loop or over-deliver.
+//! - [`error`]: the one [`Error`] enum with semantic kinds and context.
+//! - [`retry`]: [`RetryPolicy`], exponential backoff with full jitter that honours `Retry-After`.
+//! - [`credentials`]: [`AccessKeyPair`] and [`SecretString`], which never print their secret.
+//! - [`http`]: [`HttpClient`], the signed, retrying, counted HTTP client the backends share.
+//!
+//! ```
+//! use reginv_core::{ProviderKind, Repository, Source};
+//!
+//! let source = Source::new("ncp-kr", ProviderKind::Ncp, "kr", "https://ncr.apigw.ntruss.com");
+//! let repo = Repository::new(&source, "my-reg", "team/app");
+//! assert_eq!(repo.full_name, "my-reg/team/app");
+//! assert_eq!(repo.source, "ncp-kr");
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod credentials;
+pub mod error;
+pub mod http;
+pub mod model;
+pub mod paging;
+pub mod provider;
+pub mod retry;
+
+pub use credentials::{AccessKeyPair, SecretString};
+pub use error::{Error, ErrorContext, ErrorKind, Result};
+pub use http::{
+    ErrorDecoder, HttpClient, HttpClientConfig, HttpRequest, HttpResponse, HttpStats,
+    HttpStatsSnapshot, RequestSigner, SignableRequest,
+};
+pub use model::{Extra, Platform, ProviderKind, Registry, Repository, Source, Tag};
+pub use paging::{paginate, Cursor, Page, PagingOptions};
+pub use provider::{
+    Capabilities, RegistryProvider, RegistryProviderExt, RepositoryQuery, RepositoryRef,
+};
+pub use retry::RetryPolicy;
