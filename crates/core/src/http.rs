@@ -30,7 +30,7 @@ const REQUEST_ID_HEADERS: [&str; 4] =
     ["x-request-id", "x-ncp-trace-id", "x-trace-id", "request-id"];
 
 /// How an [`HttpClient`] connects, times out and retries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct HttpClientConfig {
     /// Time allowed to open a connection. Default 10 s.
@@ -45,6 +45,9 @@ pub struct HttpClientConfig {
     pub pool_max_idle_per_host: usize,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// At most this many attempts per second leave this client (a token bucket, retries
+    /// included), to stay under a gateway's quota. `None` (the default): no cap.
+    pub max_requests_per_second: Option<f64>,
 }
 
 impl Default for HttpClientConfig {
@@ -56,6 +59,7 @@ impl Default for HttpClientConfig {
             allow_insecure_http: false,
             pool_max_idle_per_host: 64,
             user_agent: concat!("reginv/", env!("CARGO_PKG_VERSION")).to_string(),
+            max_requests_per_second: None,
         }
     }
 }
@@ -214,6 +218,7 @@ impl HttpResponse {
 pub struct HttpStats {
     requests: AtomicU64,
     retries: AtomicU64,
+    throttled: AtomicU64,
     transport_errors: AtomicU64,
     by_status: Mutex<BTreeMap<u16, u64>>,
 }
@@ -229,6 +234,7 @@ impl HttpStats {
         HttpStatsSnapshot {
             requests: self.requests.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
             transport_errors: self.transport_errors.load(Ordering::Relaxed),
             responses_by_status: self
                 .by_status
@@ -247,16 +253,26 @@ pub struct HttpStatsSnapshot {
     pub requests: u64,
     /// Retries made.
     pub retries: u64,
+    /// Responses that said the client was throttled (HTTP 429 or a vendor's throttling code).
+    pub throttled: u64,
     /// Attempts that got no response (connection failures, timeouts, broken bodies).
     pub transport_errors: u64,
     /// Responses received, by HTTP status.
     pub responses_by_status: BTreeMap<u16, u64>,
 }
 
+type RateLimiter = governor::DefaultDirectRateLimiter;
+
 /// A signed, retrying, counted HTTP client for one provider.
+///
+/// A throttled response (HTTP 429) puts the whole client in a cool-down for the wait the vendor
+/// asked for (or the policy's first backoff), so every request of the source slows down instead
+/// of hammering the gateway; [`HttpClientConfig::max_requests_per_second`] caps the rate outright.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
+    limiter: Option<Arc<RateLimiter>>,
+    cooldown: Arc<Mutex<Option<tokio::time::Instant>>>,
     config: HttpClientConfig,
     signer: Arc<dyn RequestSigner>,
     decoder: Arc<dyn ErrorDecoder>,
@@ -290,6 +306,12 @@ impl HttpClient {
         })?;
         check_transport(&endpoint, config.allow_insecure_http)
             .map_err(|e| e.with_source(source.name.clone()))?;
+        let limiter = match config.max_requests_per_second {
+            None => None,
+            Some(rps) => Some(Arc::new(
+                rate_limiter(rps).map_err(|e| e.with_source(source.name.clone()))?,
+            )),
+        };
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
@@ -298,6 +320,8 @@ impl HttpClient {
             .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
         Ok(HttpClient {
             client,
+            limiter,
+            cooldown: Arc::new(Mutex::new(None)),
             config,
             signer,
             decoder,
@@ -358,7 +382,31 @@ impl HttpClient {
         })
     }
 
+    /// Waits out a cool-down that a throttled response started.
+    async fn wait_for_cooldown(&self) {
+        loop {
+            let until = *self.cooldown.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Starts (or extends) a cool-down of `wait`, capped at the policy's largest backoff.
+    fn enter_cooldown(&self, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait.min(self.config.retry.max_backoff);
+        let mut slot = self.cooldown.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none_or(|t| t < until) {
+            *slot = Some(until);
+        }
+    }
+
     async fn attempt(&self, request: &HttpRequest, attempt: u32) -> Result<HttpResponse> {
+        self.wait_for_cooldown().await;
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
         let mut signable = SignableRequest::new(
             request.method.clone(),
             request.url.clone(),
@@ -398,12 +446,20 @@ impl HttpClient {
             .decoder
             .decode(status, &headers, &body)
             .with_status(status);
-        if error.kind() == ErrorKind::RateLimited && error.retry_after().is_none() {
-            let after = headers
-                .get(::http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            error = error.with_retry_after(after);
+        if error.kind() == ErrorKind::RateLimited {
+            if error.retry_after().is_none() {
+                let after = headers
+                    .get(::http::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                error = error.with_retry_after(after);
+            }
+            self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+            self.enter_cooldown(
+                error
+                    .retry_after()
+                    .unwrap_or(self.config.retry.initial_backoff),
+            );
         }
         if let Some(id) = request_id(&headers) {
             error = error.with_request_id(id);
@@ -420,6 +476,20 @@ impl HttpClient {
         };
         Error::new(kind, describe_chain(&error.without_url()))
     }
+}
+
+fn rate_limiter(rps: f64) -> Result<RateLimiter> {
+    let invalid = || {
+        Error::config(format!(
+            "max requests per second must be a positive number, not {rps}"
+        ))
+    };
+    if !rps.is_finite() || rps <= 0.0 {
+        return Err(invalid());
+    }
+    let quota =
+        governor::Quota::with_period(Duration::from_secs_f64(1.0 / rps)).ok_or_else(invalid)?;
+    Ok(governor::RateLimiter::direct(quota))
 }
 
 /// The request id of a response, from the usual headers.
@@ -584,6 +654,7 @@ mod tests {
         let stats = client.stats();
         assert_eq!(stats.requests, 3);
         assert_eq!(stats.retries, 2);
+        assert_eq!(stats.throttled, 1);
         assert_eq!(
             stats.responses_by_status,
             BTreeMap::from([(200, 1), (429, 1), (503, 1)])
@@ -624,6 +695,52 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network);
         assert_eq!(client.stats().transport_errors, 4);
+    }
+
+    #[test]
+    fn invalid_rates_are_config_errors() {
+        for rps in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(
+                rate_limiter(rps).unwrap_err().kind(),
+                ErrorKind::InvalidConfig
+            );
+        }
+        assert!(rate_limiter(0.5).is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_rate_cap_spaces_attempts() {
+        // A lower bound, not a speed test: 4 attempts at 20/s cannot take less than 150 ms.
+        let (url, seen) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+            4
+        ])
+        .await;
+        let mut client = client(&url, Arc::new(CountingSigner::default()));
+        client.limiter = Some(Arc::new(rate_limiter(20.0).unwrap()));
+        let start = std::time::Instant::now();
+        for _ in 0..4 {
+            client
+                .send(HttpRequest::get(url.clone(), "probe"))
+                .await
+                .unwrap();
+        }
+        assert!(start.elapsed() >= Duration::from_millis(150));
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cooldown_holds_every_request_back() {
+        let url = Url::parse("http://127.0.0.1:9/x").unwrap();
+        let client = client(&url, Arc::new(CountingSigner::default()));
+        let start = tokio::time::Instant::now();
+        client.enter_cooldown(Duration::from_millis(3));
+        client.enter_cooldown(Duration::from_millis(1)); // never shortens
+        client.wait_for_cooldown().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(3));
+        client.enter_cooldown(Duration::from_secs(3600)); // capped at max_backoff (5 ms here)
+        client.wait_for_cooldown().await;
+        assert_eq!(start.elapsed(), Duration::from_millis(8));
     }
 
     #[test]

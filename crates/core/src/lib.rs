@@ -40,7 +40,7 @@ pub use http::{
     HttpStatsSnapshot, RequestSigner, SignableRequest,
 };
 pub use model::{Extra, Platform, ProviderKind, Registry, Repository, Source, Tag};
-pub use paging::{paginate, Cursor, Page, PagingOptions};
+pub use paging::{paginate, Cursor, Page, PageSize, PagingOptions};
 pub use provider::{
     Capabilities, RegistryProvider, RegistryProviderExt, RepositoryQuery, RepositoryRef,
 };

@@ -9,10 +9,12 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 
-use crate::error::{Error, ErrorContext, Result};
+use crate::error::{Error, ErrorContext, ErrorKind, Result};
 
 /// Where a page starts: a 1-based page number (NCR) or an item offset (SWR), with its size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -130,30 +132,125 @@ impl<T> Page<T> {
     }
 }
 
-/// Limits of a paged listing.
+/// Limits and parallelism of a paged listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PagingOptions {
     /// The most pages one listing may take before it ends with an error (default 100,000).
     pub max_pages: u64,
+    /// How many pages may be in flight at once once the first page announced the total
+    /// (default 1: one page after another). Items still arrive in page order.
+    pub concurrency: usize,
 }
 
 impl Default for PagingOptions {
     fn default() -> Self {
-        PagingOptions { max_pages: 100_000 }
+        PagingOptions {
+            max_pages: 100_000,
+            concurrency: 1,
+        }
     }
 }
 
 impl PagingOptions {
     /// Options with a page cap.
     pub fn with_max_pages(max_pages: u64) -> Self {
-        PagingOptions { max_pages }
+        PagingOptions {
+            max_pages,
+            ..PagingOptions::default()
+        }
+    }
+
+    /// The same options with `concurrency` pages in flight (at least 1).
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
     }
 }
 
-struct PageLoop<F> {
-    fetch: F,
-    next: Option<Option<Cursor>>,
+/// A page size that shrinks when the vendor refuses it, shared by every listing of a provider.
+///
+/// Vendors do not all document their largest page size (NCR does not). A provider asks for
+/// [`current`](PageSize::current) and wraps its first-page requests in
+/// [`negotiate`](PageSize::negotiate): when the vendor answers
+/// [`InvalidRequest`](crate::ErrorKind::InvalidRequest) (HTTP 400), the size is halved, remembered
+/// for every later listing of the provider, and the request is sent again, down to
+/// [`PageSize::MIN`]. A 400 that has nothing to do with the page size therefore costs a few
+/// extra requests (at most log2 of the size) before the vendor's error is returned.
+#[derive(Debug)]
+pub struct PageSize {
+    configured: u32,
+    current: AtomicU32,
+}
+
+impl PageSize {
+    /// The size below which no halving goes.
+    pub const MIN: u32 = 10;
+
+    /// A page size that starts at `configured` (at least 1).
+    pub fn new(configured: u32) -> Self {
+        let configured = configured.max(1);
+        PageSize {
+            configured,
+            current: AtomicU32::new(configured),
+        }
+    }
+
+    /// The size that was configured.
+    pub fn configured(&self) -> u32 {
+        self.configured
+    }
+
+    fn floor(&self) -> u32 {
+        Self::MIN.min(self.configured)
+    }
+
+    /// The size in use now (the configured one, or what negotiation settled on).
+    pub fn current(&self) -> u32 {
+        self.current.load(Ordering::Relaxed)
+    }
+
+    /// Runs `fetch` with the current size; on an invalid-request error, halves the size (not
+    /// below [`PageSize::MIN`], nor below the configured size) and tries again.
+    pub async fn negotiate<T, F, Fut>(&self, fetch: F) -> Result<T>
+    where
+        F: Fn(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        loop {
+            let size = self.current();
+            match fetch(size).await {
+                Err(err) if err.kind() == ErrorKind::InvalidRequest && size > self.floor() => {
+                    let smaller = (size / 2).max(self.floor());
+                    // Another listing may have shrunk it meanwhile: keep the smaller.
+                    self.current.fetch_min(smaller, Ordering::Relaxed);
+                    tracing::warn!(refused = size, next = smaller, error = %err, "page size refused; halving it");
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// Where the page loop is.
+enum Phase<T> {
+    /// The first page is next.
+    First,
+    /// The pages after the first, known from the announced total, in flight; `last` is the
+    /// cursor of the final one.
+    Parallel {
+        pages: BoxStream<'static, Result<Page<T>>>,
+        last: Cursor,
+    },
+    /// One page after another from this cursor.
+    Sequential(Cursor),
+    /// Nothing more to fetch.
+    Done,
+}
+
+struct PageLoop<T, F> {
+    fetch: Arc<F>,
+    phase: Phase<T>,
     seen: HashSet<Cursor>,
     delivered: u64,
     pages: u64,
@@ -161,9 +258,19 @@ struct PageLoop<F> {
     context: ErrorContext,
 }
 
-impl<F> PageLoop<F> {
+/// What to do with a page that arrived.
+enum Verdict<T> {
+    /// Yield the items and go on.
+    Items(Vec<T>),
+    /// The listing is over (an empty page).
+    End,
+    /// The listing is broken.
+    Fail(Error),
+}
+
+impl<T, F> PageLoop<T, F> {
     fn fail(&mut self, message: String) -> Error {
-        self.next = None;
+        self.phase = Phase::Done;
         let mut err = Error::protocol(message);
         let ctx = &self.context;
         if let Some(p) = &ctx.provider {
@@ -180,13 +287,79 @@ impl<F> PageLoop<F> {
         }
         err
     }
+
+    fn cap_error(&mut self, needed: u64) -> Error {
+        self.fail(format!(
+            "the listing needs {needed} pages, more than the page cap of {}; raise max_pages if \
+             the listing really is that long",
+            self.options.max_pages
+        ))
+    }
+
+    /// Checks a page against what came before: empty pages end the listing (an error when the
+    /// total promised more), over-delivery is an error.
+    fn accept(&mut self, page: &mut Page<T>) -> Verdict<T> {
+        self.pages += 1;
+        self.seen.insert(page.cursor.clone());
+        let count = page.items.len() as u64;
+        if count == 0 {
+            if let Some(total) = page.total {
+                if self.delivered < total {
+                    let cursor = page.cursor.clone();
+                    return Verdict::Fail(self.fail(format!(
+                        "the server announced {total} items but delivered {} before an empty {cursor}",
+                        self.delivered
+                    )));
+                }
+            }
+            self.phase = Phase::Done;
+            return Verdict::End;
+        }
+        self.delivered += count;
+        if let Some(total) = page.total {
+            if self.delivered > total {
+                let cursor = page.cursor.clone();
+                return Verdict::Fail(self.fail(format!(
+                    "the server delivered {} items by {cursor}, more than the {total} it announced",
+                    self.delivered
+                )));
+            }
+        }
+        Verdict::Items(std::mem::take(&mut page.items))
+    }
+
+    /// The phase after a page of the sequential phase: its `next`, unless it repeats a cursor.
+    fn follow(&mut self, next: Option<Cursor>) -> Option<Error> {
+        match next {
+            None => {
+                self.phase = Phase::Done;
+                None
+            }
+            Some(c) if self.seen.contains(&c) => Some(self.fail(format!(
+                "the server handed out {c} a second time; stopping instead of looping"
+            ))),
+            Some(_) if self.pages >= self.options.max_pages => {
+                let needed = self.pages + 1;
+                Some(self.cap_error(needed))
+            }
+            Some(c) => {
+                self.phase = Phase::Sequential(c);
+                None
+            }
+        }
+    }
 }
 
 /// Turns a page function into a lazy stream of items.
 ///
-/// `fetch` is called with `None` for the first page (the provider picks its configured page size)
-/// and then with each page's `next` cursor. Nothing is sent until the stream is polled. The stream
-/// ends after a page without `next` or on an empty page, and ends with a
+/// `fetch` is called with `None` for the first page (the provider picks its page size) and then
+/// with later cursors. Nothing is sent until the stream is polled. With
+/// [`PagingOptions::concurrency`] above 1 and a first page that announces the total, the
+/// remaining pages ([`Page::remaining_cursors`]) are fetched concurrently, still yielded in page
+/// order; otherwise each page's `next` is followed. Should the last known page still point further
+/// (items were added during the listing), the loop follows it one page at a time.
+///
+/// The stream ends after a page without `next` or on an empty page, and ends with a
 /// [`Protocol`](crate::ErrorKind::Protocol) error (carrying `context`) when the server repeats a
 /// cursor, delivers more items than it announced, stops short of its announced total, or the
 /// listing needs more than [`PagingOptions::max_pages`] pages. An error from `fetch` is yielded
@@ -198,12 +371,12 @@ pub fn paginate<T, F, Fut>(
 ) -> BoxStream<'static, Result<T>>
 where
     T: Send + 'static,
-    F: FnMut(Option<Cursor>) -> Fut + Send + 'static,
+    F: Fn(Option<Cursor>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
     let state = PageLoop {
-        fetch,
-        next: Some(None),
+        fetch: Arc::new(fetch),
+        phase: Phase::First,
         seen: HashSet::new(),
         delivered: 0,
         pages: 0,
@@ -211,54 +384,80 @@ where
         context,
     };
     stream::unfold(state, |mut st| async move {
-        let cursor = st.next.take()?;
-        if st.pages >= st.options.max_pages {
-            let err = st.fail(format!(
-                "listing stopped after {} pages (the page cap); raise max_pages if the listing \
-                 really is that long",
-                st.pages
-            ));
-            return Some((vec![Err(err)], st));
-        }
-        if let Some(c) = &cursor {
-            if st.seen.contains(c) {
-                let err = st.fail(format!(
-                    "the server handed out {c} a second time; stopping instead of looping"
-                ));
-                return Some((vec![Err(err)], st));
-            }
-        }
-        let page = match (st.fetch)(cursor).await {
-            Ok(page) => page,
-            Err(err) => return Some((vec![Err(err)], st)),
-        };
-        st.pages += 1;
-        st.seen.insert(page.cursor.clone());
-        let count = page.items.len() as u64;
-        if count == 0 {
-            if let Some(total) = page.total {
-                if st.delivered < total {
-                    let err = st.fail(format!(
-                        "the server announced {total} items but delivered {} before an empty {}",
-                        st.delivered, page.cursor
-                    ));
-                    return Some((vec![Err(err)], st));
+        match std::mem::replace(&mut st.phase, Phase::Done) {
+            Phase::Done => None,
+            Phase::First => {
+                let mut page = match (st.fetch)(None).await {
+                    Ok(page) => page,
+                    Err(err) => return Some((vec![Err(err)], st)),
+                };
+                let items = match st.accept(&mut page) {
+                    Verdict::Items(items) => items,
+                    Verdict::End => return Some((Vec::new(), st)),
+                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
+                };
+                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
+                let remaining = if st.options.concurrency > 1 {
+                    page.remaining_cursors()
+                } else {
+                    Vec::new()
+                };
+                if let Some(last) = remaining.last().cloned() {
+                    let needed = st.pages + remaining.len() as u64;
+                    if needed > st.options.max_pages {
+                        out.push(Err(st.cap_error(needed)));
+                        return Some((out, st));
+                    }
+                    let fetch = st.fetch.clone();
+                    let pages = stream::iter(remaining)
+                        .map(move |cursor| fetch(Some(cursor)))
+                        .buffered(st.options.concurrency)
+                        .boxed();
+                    st.phase = Phase::Parallel { pages, last };
+                } else if let Some(err) = st.follow(page.next) {
+                    out.push(Err(err));
                 }
+                Some((out, st))
             }
-            return Some((Vec::new(), st));
-        }
-        st.delivered += count;
-        if let Some(total) = page.total {
-            if st.delivered > total {
-                let err = st.fail(format!(
-                    "the server delivered {} items by {}, more than the {total} it announced",
-                    st.delivered, page.cursor
-                ));
-                return Some((vec![Err(err)], st));
+            Phase::Parallel { mut pages, last } => {
+                let Some(result) = pages.next().await else {
+                    return Some((Vec::new(), st));
+                };
+                let mut page = match result {
+                    Ok(page) => page,
+                    Err(err) => return Some((vec![Err(err)], st)),
+                };
+                let is_last = page.cursor == last;
+                let items = match st.accept(&mut page) {
+                    Verdict::Items(items) => items,
+                    Verdict::End => return Some((Vec::new(), st)),
+                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
+                };
+                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
+                if !is_last {
+                    st.phase = Phase::Parallel { pages, last };
+                } else if let Some(err) = st.follow(page.next) {
+                    out.push(Err(err));
+                }
+                Some((out, st))
+            }
+            Phase::Sequential(cursor) => {
+                let mut page = match (st.fetch)(Some(cursor)).await {
+                    Ok(page) => page,
+                    Err(err) => return Some((vec![Err(err)], st)),
+                };
+                let items = match st.accept(&mut page) {
+                    Verdict::Items(items) => items,
+                    Verdict::End => return Some((Vec::new(), st)),
+                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
+                };
+                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
+                if let Some(err) = st.follow(page.next) {
+                    out.push(Err(err));
+                }
+                Some((out, st))
             }
         }
-        st.next = page.next.map(Some);
-        Some((page.items.into_iter().map(Ok).collect(), st))
     })
     .flat_map(stream::iter)
     .boxed()
@@ -268,9 +467,9 @@ where
 mod tests {
     use super::*;
     use crate::ErrorKind;
-    use futures::TryStreamExt;
+    use futures::future::BoxFuture;
+    use futures::{FutureExt, TryStreamExt};
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     fn page_cursor(number: u64) -> Cursor {
         Cursor::Page { number, size: 2 }
@@ -281,7 +480,7 @@ mod tests {
         items: Vec<u32>,
         total: Option<u64>,
         calls: Arc<AtomicUsize>,
-    ) -> impl FnMut(Option<Cursor>) -> futures::future::Ready<Result<Page<u32>>> + Send + 'static
+    ) -> impl Fn(Option<Cursor>) -> futures::future::Ready<Result<Page<u32>>> + Send + Sync + 'static
     {
         move |cursor| {
             calls.fetch_add(1, Ordering::SeqCst);
@@ -460,6 +659,188 @@ mod tests {
         assert!(items.is_empty());
         assert_eq!(err.unwrap().kind(), ErrorKind::Server);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// A server of `items` in pages of 2 whose fetches take 10 ms (paused clock), recording the
+    /// most fetches in flight at once; `grow` items appear after the first page is served.
+    fn slow_server(
+        items: Vec<u32>,
+        grow: Vec<u32>,
+        in_flight: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    ) -> impl Fn(Option<Cursor>) -> BoxFuture<'static, Result<Page<u32>>> + Send + Sync + 'static
+    {
+        let served_first = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        move |cursor| {
+            let cursor = cursor.unwrap_or(page_cursor(1));
+            let mut all = items.clone();
+            if served_first.swap(true, Ordering::SeqCst) {
+                all.extend(grow.iter().copied());
+            }
+            let (in_flight, peak) = (in_flight.clone(), peak.clone());
+            async move {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let start = (cursor.first_item()) as usize;
+                let chunk: Vec<u32> = all.iter().skip(start).take(2).copied().collect();
+                let next = (start + chunk.len() < all.len()).then(|| cursor.following());
+                Ok(Page::new(chunk, cursor, next, Some(all.len() as u64)))
+            }
+            .boxed()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn parallel_pages_arrive_in_order_with_several_in_flight() {
+        let (in_flight, peak) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            slow_server((1..=21).collect(), vec![], in_flight, peak.clone()),
+        );
+        let items: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(items, (1..=21).collect::<Vec<_>>());
+        assert_eq!(peak.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sequential_by_default() {
+        let (in_flight, peak) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            slow_server((1..=9).collect(), vec![], in_flight, peak.clone()),
+        );
+        let items: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(items.len(), 9);
+        assert_eq!(peak.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn parallel_listing_follows_items_added_meanwhile() {
+        let (in_flight, peak) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(3),
+            slow_server((1..=6).collect(), vec![7, 8, 9], in_flight, peak),
+        );
+        let items: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(items, (1..=9).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn parallel_listing_keeps_the_guards() {
+        // An empty page in the middle, short of the announced total.
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(8),
+            |cursor: Option<Cursor>| {
+                let cursor = cursor.unwrap_or(page_cursor(1));
+                let items = if cursor.first_item() < 4 {
+                    vec![1, 2]
+                } else {
+                    vec![]
+                };
+                let next = Some(cursor.following());
+                futures::future::ready(Ok(Page::new(items, cursor, next, Some(10))))
+            },
+        );
+        let (items, err) = collect(s).await;
+        assert_eq!(items, vec![1, 2, 1, 2]);
+        assert!(err
+            .unwrap()
+            .to_string()
+            .contains("announced 10 items but delivered 4"));
+
+        // More pages than the cap, known from the total.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions {
+                max_pages: 3,
+                concurrency: 4,
+            },
+            server((1..=20).collect(), Some(20), calls.clone()),
+        );
+        let (items, err) = collect(s).await;
+        assert_eq!(items, vec![1, 2]);
+        assert!(err.unwrap().to_string().contains("page cap"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        // Over-delivery on a parallel page.
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            |cursor: Option<Cursor>| {
+                let cursor = cursor.unwrap_or(page_cursor(1));
+                let items = if cursor.first_item() == 2 {
+                    vec![3, 4, 5]
+                } else {
+                    vec![1, 2]
+                };
+                let next = (cursor.first_item() < 2).then(|| cursor.following());
+                futures::future::ready(Ok(Page::new(items, cursor, next, Some(4))))
+            },
+        );
+        let (_, err) = collect(s).await;
+        assert!(err.unwrap().to_string().contains("more than the 4"));
+    }
+
+    #[tokio::test]
+    async fn page_size_halves_until_accepted_and_remembers() {
+        let size = PageSize::new(1000);
+        let asked = std::sync::Mutex::new(Vec::new());
+        let page = size
+            .negotiate(|n| {
+                asked.lock().unwrap().push(n);
+                async move {
+                    if n > 300 {
+                        Err(Error::from_status(400, "invalid pagesize"))
+                    } else {
+                        Ok(n)
+                    }
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(page, 250);
+        assert_eq!(*asked.lock().unwrap(), vec![1000, 500, 250]);
+        assert_eq!(size.current(), 250);
+        assert_eq!(size.configured(), 1000);
+        // Remembered: the next listing starts at 250.
+        assert_eq!(
+            size.negotiate(|n| async move { Ok::<_, Error>(n) })
+                .await
+                .unwrap(),
+            250
+        );
+    }
+
+    #[tokio::test]
+    async fn page_size_gives_up_at_the_floor_and_ignores_other_errors() {
+        let size = PageSize::new(100);
+        let calls = AtomicUsize::new(0);
+        let err = size
+            .negotiate(|_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err::<(), _>(Error::from_status(400, "bad filter")) }
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        // 100, 50, 25, 12, 10.
+        assert_eq!(calls.load(Ordering::SeqCst), 5);
+        assert_eq!(size.current(), PageSize::MIN);
+
+        let size = PageSize::new(100);
+        let err = size
+            .negotiate(|_| async { Err::<(), _>(Error::from_status(500, "boom")) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Server);
+        assert_eq!(size.current(), 100);
     }
 
     #[test]

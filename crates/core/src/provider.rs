@@ -154,6 +154,12 @@ pub trait RegistryProvider: Send + Sync + fmt::Debug + 'static {
         PagingOptions::default()
     }
 
+    /// The page size the provider uses now, after any negotiation with the vendor
+    /// ([`PageSize`](crate::paging::PageSize)); `None` when it does not say.
+    fn page_size(&self) -> Option<u32> {
+        None
+    }
+
     /// Requests sent, retries and responses so far (zero for providers without HTTP).
     fn http_stats(&self) -> HttpStatsSnapshot {
         HttpStatsSnapshot::default()
