@@ -1,0 +1,534 @@
+//! [`HuaweiProvider`]: SWR's `/v2/manage` API as a [`RegistryProvider`].
+//!
+//! | operation | request |
+//! |---|---|
+//! | [`registries_page`](RegistryProvider::registries_page), [`HuaweiProvider::list_namespaces`] | `GET /v2/manage/namespaces` (one page) |
+//! | [`repositories_page`](RegistryProvider::repositories_page) | `GET /v2/manage/repos?namespace=&name=&limit=&offset=` |
+//! | [`get_repository`](RegistryProvider::get_repository) | `GET /v2/manage/namespaces/{ns}/repos/{repo}` |
+//! | [`tags_page`](RegistryProvider::tags_page) | `GET /v2/manage/namespaces/{ns}/repos/{repo}/tags?limit=&offset=` |
+//!
+//! A `/` in a repository name is sent as `$` in paths (`team/app` → `team$app`).
+//!
+//! Paging is offset/limit: any [`Cursor::Offset`] is honoured (so pages can be fetched in
+//! parallel from [`Page::remaining_cursors`]), `None` is offset 0 with the configured page size.
+//! The total comes from `Content-Range`; the next page exists while `offset + received < total`
+//! and the page was not empty, or, without `Content-Range`, while full pages arrive.
+//!
+//! SWR's `namespace` and `name` filters match fuzzily, so the listing keeps only repositories of
+//! exactly the namespace asked for and whose names contain the text asked for. When such a
+//! filter is in use, the server's total counts rows this client drops, so pages report no total
+//! (they are then fetched one after another), and a page whose rows were all dropped is skipped
+//! in the same call, so an empty page still means the end.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use reginv_core::http::{HttpRequest, HttpResponse, Url};
+use reginv_core::{
+    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpStatsSnapshot, Page, PagingOptions,
+    ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result,
+    Source, Tag,
+};
+
+use crate::config::{HuaweiConfig, MAX_PAGE_SIZE};
+use crate::content_range::ContentRange;
+use crate::credentials;
+use crate::error::SwrErrorDecoder;
+use crate::wire;
+
+/// The `Content-Range` response header.
+const CONTENT_RANGE: &str = "content-range";
+
+/// A Huawei Cloud SWR source: one account (and project) in one region.
+#[derive(Debug)]
+pub struct HuaweiProvider {
+    source: Source,
+    base: Url,
+    http: HttpClient,
+    page_size: u32,
+    paging: PagingOptions,
+}
+
+/// One raw page of a listing as the server sent it.
+struct RawPage<T> {
+    items: Vec<T>,
+    total: Option<u64>,
+}
+
+impl HuaweiProvider {
+    /// Creates a provider: validates the configuration, resolves credentials when none were
+    /// given (see [`credentials::resolve`]), and builds the HTTP client. Sends nothing.
+    pub fn new(config: HuaweiConfig) -> Result<Self> {
+        config.validate()?;
+        let resolved = credentials::resolve(config.credentials.clone())
+            .map_err(|e| e.with_source(config.name.clone()))?;
+        let project_id = config.project_id.clone().or(resolved.project_id);
+        let signer = resolved.credentials.signer(project_id.as_deref());
+        let endpoint = config.effective_endpoint();
+        let source = Source::new(
+            config.name.clone(),
+            ProviderKind::Huawei,
+            config.region.trim(),
+            endpoint.clone(),
+        );
+        let base = Url::parse(&endpoint).map_err(|e| {
+            Error::config(format!("endpoint {endpoint:?} is not a URL: {e}"))
+                .with_source(config.name.clone())
+        })?;
+        if base.cannot_be_a_base() || base.query().is_some() {
+            return Err(Error::config(format!(
+                "endpoint {endpoint:?} must be a plain http(s) URL"
+            ))
+            .with_source(config.name.clone()));
+        }
+        let http = HttpClient::new(
+            &source,
+            config.http.clone(),
+            Arc::new(signer),
+            Arc::new(SwrErrorDecoder),
+        )?;
+        Ok(HuaweiProvider {
+            source,
+            base,
+            http,
+            page_size: config.page_size,
+            paging: config.paging,
+        })
+    }
+
+    /// The configured page size.
+    pub fn page_size(&self) -> u32 {
+        self.page_size
+    }
+
+    /// Every namespace (organization) the credentials can see: `GET /v2/manage/namespaces`.
+    pub async fn list_namespaces(&self) -> Result<Vec<Registry>> {
+        let operation = "list_namespaces";
+        let url = self.url(&["v2", "manage", "namespaces"], &[]);
+        let response = self.get(url, operation, None).await?;
+        wire::namespaces(&self.source, &response.body)
+            .map_err(|e| self.annotate(e, operation, None, response.status))
+    }
+
+    /// `base` + `/`-joined segments (each encoded as a path segment) + query.
+    fn url(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        if !query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (k, v) in query {
+                pairs.append_pair(k, v);
+            }
+        }
+        url
+    }
+
+    async fn get(&self, url: Url, operation: &str, target: Option<&str>) -> Result<HttpResponse> {
+        let mut request = HttpRequest::get(url, operation);
+        if let Some(t) = target {
+            request = request.with_target(t);
+        }
+        self.http.send(request).await
+    }
+
+    /// Adds the context an error found after the HTTP exchange lacks.
+    fn annotate(&self, error: Error, operation: &str, target: Option<&str>, status: u16) -> Error {
+        let error = error
+            .with_provider(ProviderKind::Huawei)
+            .with_source(self.source.name.clone())
+            .with_operation(operation)
+            .with_status(status);
+        match target {
+            Some(t) => error.with_target(t),
+            None => error,
+        }
+    }
+
+    /// The offset and limit of `cursor` (`None`: offset 0, the configured page size).
+    fn offset_cursor(&self, cursor: Option<Cursor>, operation: &str) -> Result<(u64, u32)> {
+        let (offset, limit) = match cursor {
+            None => (0, self.page_size),
+            Some(Cursor::Offset { offset, limit }) => (offset, limit),
+            Some(other) => {
+                return Err(Error::unsupported(format!(
+                    "SWR pages by offset and limit; cannot fetch {other}"
+                ))
+                .with_provider(ProviderKind::Huawei)
+                .with_source(self.source.name.clone())
+                .with_operation(operation))
+            }
+        };
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                format!("an SWR page holds 1 to {MAX_PAGE_SIZE} items, not {limit}"),
+            )
+            .with_provider(ProviderKind::Huawei)
+            .with_source(self.source.name.clone())
+            .with_operation(operation));
+        }
+        Ok((offset, limit))
+    }
+
+    /// The total announced by a response's `Content-Range`. A header that cannot be read is
+    /// logged and treated as absent: paging then continues while full pages arrive.
+    fn announced_total(&self, response: &HttpResponse, operation: &str) -> Option<u64> {
+        let value = response.header(CONTENT_RANGE)?;
+        match ContentRange::parse(value) {
+            Ok(range) => range.total,
+            Err(error) => {
+                tracing::warn!(
+                    source = %self.source.name,
+                    operation,
+                    %error,
+                    "ignoring an unreadable Content-Range"
+                );
+                None
+            }
+        }
+    }
+
+    /// One raw page of `GET /v2/manage/repos`.
+    async fn fetch_repositories(
+        &self,
+        query: &RepositoryQuery,
+        offset: u64,
+        limit: u32,
+    ) -> Result<RawPage<Repository>> {
+        let operation = "list_repositories";
+        let mut params: Vec<(&str, String)> = Vec::new();
+        if let Some(ns) = &query.registry {
+            params.push(("namespace", ns.clone()));
+        }
+        if let Some(name) = &query.name_contains {
+            params.push(("name", name.clone()));
+        }
+        params.push(("limit", limit.to_string()));
+        params.push(("offset", offset.to_string()));
+        let url = self.url(&["v2", "manage", "repos"], &params);
+        let target = query.registry.as_deref();
+        let response = self.get(url, operation, target).await?;
+        let items = wire::repositories(&self.source, &response.body, query.registry.as_deref())
+            .map_err(|e| self.annotate(e, operation, target, response.status))?;
+        Ok(RawPage {
+            total: self.announced_total(&response, operation),
+            items,
+        })
+    }
+}
+
+/// The offset of the page after a page at `offset` of `limit` that brought `received` items,
+/// given the announced `total`: none after an empty page, none once the total is reached, and
+/// without a total, another page only after a full one.
+pub fn next_offset(offset: u64, limit: u32, received: usize, total: Option<u64>) -> Option<u64> {
+    if received == 0 {
+        return None;
+    }
+    let more = match total {
+        Some(total) => offset.saturating_add(received as u64) < total,
+        None => received as u64 >= u64::from(limit),
+    };
+    more.then(|| offset.saturating_add(u64::from(limit)))
+}
+
+/// Whether `repo` satisfies `query` exactly (SWR's own filters are fuzzy).
+pub fn matches_query(repo: &Repository, query: &RepositoryQuery) -> bool {
+    if let Some(ns) = &query.registry {
+        if repo.registry != *ns {
+            return false;
+        }
+    }
+    if let Some(text) = &query.name_contains {
+        if !repo.name.contains(text.as_str()) {
+            return false;
+        }
+    }
+    true
+}
+
+#[async_trait]
+impl RegistryProvider for HuaweiProvider {
+    fn source(&self) -> &Source {
+        &self.source
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let mut caps = Capabilities::default();
+        caps.lists_repositories_across_registries = true;
+        caps.repository_listing_has_tag_names = true;
+        caps.filters_names_server_side = true;
+        caps
+    }
+
+    fn paging_options(&self) -> PagingOptions {
+        self.paging.clone()
+    }
+
+    fn http_stats(&self) -> HttpStatsSnapshot {
+        self.http.stats()
+    }
+
+    /// The namespaces, in one page (SWR does not page them). A cursor past the first item is
+    /// answered with an empty page, without a request.
+    async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
+        let cursor = cursor.unwrap_or(Cursor::Offset {
+            offset: 0,
+            limit: self.page_size,
+        });
+        if cursor.first_item() > 0 {
+            return Ok(Page::new(Vec::new(), cursor, None, None));
+        }
+        let namespaces = self.list_namespaces().await?;
+        let total = namespaces.len() as u64;
+        Ok(Page::new(namespaces, cursor, None, Some(total)))
+    }
+
+    async fn repositories_page(
+        &self,
+        query: &RepositoryQuery,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Repository>> {
+        let (first_offset, limit) = self.offset_cursor(cursor, "list_repositories")?;
+        let cursor = Cursor::Offset {
+            offset: first_offset,
+            limit,
+        };
+        let filtered = query.registry.is_some() || query.name_contains.is_some();
+        let mut offset = first_offset;
+        let mut raw_pages = 0u64;
+        loop {
+            let raw = self.fetch_repositories(query, offset, limit).await?;
+            raw_pages += 1;
+            let next = next_offset(offset, limit, raw.items.len(), raw.total);
+            let next_cursor = next.map(|offset| Cursor::Offset { offset, limit });
+            if !filtered {
+                return Ok(Page::new(raw.items, cursor, next_cursor, raw.total));
+            }
+            let kept: Vec<Repository> = raw
+                .items
+                .into_iter()
+                .filter(|r| matches_query(r, query))
+                .collect();
+            let Some(next) = next else {
+                return Ok(Page::new(kept, cursor, None, None));
+            };
+            if !kept.is_empty() {
+                return Ok(Page::new(kept, cursor, next_cursor, None));
+            }
+            if raw_pages >= self.paging.max_pages {
+                return Err(Error::protocol(format!(
+                    "{raw_pages} pages in a row held no repository matching the filter; \
+                     stopping at the page cap"
+                ))
+                .with_provider(ProviderKind::Huawei)
+                .with_source(self.source.name.clone())
+                .with_operation("list_repositories"));
+            }
+            offset = next;
+        }
+    }
+
+    async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
+        let operation = "list_tags";
+        let (offset, limit) = self.offset_cursor(cursor, operation)?;
+        let target = repo.to_string();
+        let wire_name = wire_repo_name(&repo.name);
+        let url = self.url(
+            &[
+                "v2",
+                "manage",
+                "namespaces",
+                &repo.registry,
+                "repos",
+                &wire_name,
+                "tags",
+            ],
+            &[("limit", limit.to_string()), ("offset", offset.to_string())],
+        );
+        let response = self.get(url, operation, Some(&target)).await?;
+        let items = wire::tags(&response.body)
+            .map_err(|e| self.annotate(e, operation, Some(&target), response.status))?;
+        let total = self.announced_total(&response, operation);
+        let next = next_offset(offset, limit, items.len(), total)
+            .map(|offset| Cursor::Offset { offset, limit });
+        Ok(Page::new(
+            items,
+            Cursor::Offset { offset, limit },
+            next,
+            total,
+        ))
+    }
+
+    async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
+        let operation = "get_repository";
+        let target = repo.to_string();
+        let wire_name = wire_repo_name(&repo.name);
+        let url = self.url(
+            &[
+                "v2",
+                "manage",
+                "namespaces",
+                &repo.registry,
+                "repos",
+                &wire_name,
+            ],
+            &[],
+        );
+        let response = self.get(url, operation, Some(&target)).await?;
+        wire::repository_detail(&self.source, &response.body, &repo.registry, &repo.name)
+            .map_err(|e| self.annotate(e, operation, Some(&target), response.status))
+    }
+}
+
+/// A repository name as SWR's paths write it: `/` becomes `$` (`team/app` → `team$app`).
+pub fn wire_repo_name(name: &str) -> String {
+    name.replace('/', "$")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::HuaweiCredentials;
+
+    fn provider(page_size: u32) -> HuaweiProvider {
+        HuaweiProvider::new(
+            HuaweiConfig::new("swr-test", "ap-southeast-1")
+                .with_endpoint("http://127.0.0.1:9/prefix/")
+                .with_credentials(HuaweiCredentials::aksk("AK", "SK"))
+                .with_page_size(page_size),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn slashes_become_dollars_in_paths() {
+        assert_eq!(wire_repo_name("team/app"), "team$app");
+        assert_eq!(wire_repo_name("a/b/c"), "a$b$c");
+        assert_eq!(wire_repo_name("plain"), "plain");
+        let p = provider(100);
+        let url = p.url(
+            &[
+                "v2",
+                "manage",
+                "namespaces",
+                "group",
+                "repos",
+                &wire_repo_name("team/app"),
+                "tags",
+            ],
+            &[("limit", "7".into()), ("offset", "14".into())],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/prefix/v2/manage/namespaces/group/repos/team$app/tags?limit=7&offset=14"
+        );
+    }
+
+    #[test]
+    fn next_offset_follows_the_total_or_full_pages() {
+        // Content-Range present.
+        assert_eq!(next_offset(0, 100, 100, Some(250)), Some(100));
+        assert_eq!(next_offset(200, 100, 50, Some(250)), None);
+        assert_eq!(next_offset(0, 100, 100, Some(100)), None);
+        assert_eq!(next_offset(0, 7, 7, Some(8)), Some(7));
+        // A short page that is not the last one still moves on by the limit.
+        assert_eq!(next_offset(0, 100, 60, Some(250)), Some(100));
+        // An empty page always ends.
+        assert_eq!(next_offset(100, 100, 0, Some(250)), None);
+        assert_eq!(next_offset(0, 100, 0, None), None);
+        // No Content-Range: go on after a full page only.
+        assert_eq!(next_offset(0, 100, 100, None), Some(100));
+        assert_eq!(next_offset(100, 100, 99, None), None);
+        assert_eq!(next_offset(u64::MAX - 1, 10, 10, None), Some(u64::MAX));
+    }
+
+    #[test]
+    fn filters_are_exact_client_side() {
+        let source = Source::new("s", ProviderKind::Huawei, "r", "http://127.0.0.1");
+        let repo = Repository::new(&source, "group", "team/app");
+        assert!(matches_query(&repo, &RepositoryQuery::all()));
+        assert!(matches_query(&repo, &RepositoryQuery::in_registry("group")));
+        assert!(!matches_query(&repo, &RepositoryQuery::in_registry("grou")));
+        assert!(!matches_query(
+            &repo,
+            &RepositoryQuery::in_registry("group2")
+        ));
+        assert!(matches_query(
+            &repo,
+            &RepositoryQuery::all().with_name_contains("m/a")
+        ));
+        assert!(!matches_query(
+            &repo,
+            &RepositoryQuery::in_registry("group").with_name_contains("xyz")
+        ));
+    }
+
+    #[test]
+    fn capabilities_and_options() {
+        let p = provider(7);
+        let caps = p.capabilities();
+        assert!(caps.lists_repositories_across_registries);
+        assert!(caps.repository_listing_has_tag_names);
+        assert!(caps.filters_names_server_side);
+        assert_eq!(p.page_size(), 7);
+        assert_eq!(p.source().provider, ProviderKind::Huawei);
+        assert_eq!(p.source().region, "ap-southeast-1");
+        assert_eq!(p.http_stats(), HttpStatsSnapshot::default());
+    }
+
+    #[test]
+    fn cursors_other_than_offsets_are_refused() {
+        let p = provider(100);
+        assert_eq!(p.offset_cursor(None, "x").unwrap(), (0, 100));
+        assert_eq!(
+            p.offset_cursor(
+                Some(Cursor::Offset {
+                    offset: 700,
+                    limit: 7
+                }),
+                "x"
+            )
+            .unwrap(),
+            (700, 7)
+        );
+        let err = p
+            .offset_cursor(
+                Some(Cursor::Page {
+                    number: 2,
+                    size: 10,
+                }),
+                "list_tags",
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported);
+        assert_eq!(err.context().operation.as_deref(), Some("list_tags"));
+        for limit in [0, 1001] {
+            let err = p
+                .offset_cursor(Some(Cursor::Offset { offset: 0, limit }), "x")
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+        }
+    }
+
+    #[test]
+    fn new_rejects_bad_configuration() {
+        let base = || {
+            HuaweiConfig::new("s", "ap-southeast-1")
+                .with_credentials(HuaweiCredentials::aksk("AK", "SK"))
+        };
+        for config in [
+            base().with_page_size(0),
+            base().with_page_size(1001),
+            base().with_endpoint("not a url"),
+            base().with_endpoint("http://10.1.2.3:80"),
+            base().with_endpoint("mailto:x@y"),
+            base().with_credentials(HuaweiCredentials::aksk("AK", "")),
+        ] {
+            let err = HuaweiProvider::new(config).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{err}");
+        }
+        assert!(HuaweiProvider::new(base()).is_ok());
+    }
+}
