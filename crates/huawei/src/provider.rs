@@ -25,9 +25,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use reginv_core::http::{HttpRequest, HttpResponse, Url};
 use reginv_core::{
-    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpStatsSnapshot, Page, PagingOptions,
-    ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result,
-    Source, Tag,
+    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpStatsSnapshot, Page, PageSize,
+    PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
+    RepositoryRef, Result, Source, Tag,
 };
 
 use crate::config::{HuaweiConfig, MAX_PAGE_SIZE};
@@ -45,7 +45,7 @@ pub struct HuaweiProvider {
     source: Source,
     base: Url,
     http: HttpClient,
-    page_size: u32,
+    page_size: PageSize,
     paging: PagingOptions,
 }
 
@@ -91,14 +91,9 @@ impl HuaweiProvider {
             source,
             base,
             http,
-            page_size: config.page_size,
+            page_size: PageSize::new(config.page_size),
             paging: config.paging,
         })
-    }
-
-    /// The configured page size.
-    pub fn page_size(&self) -> u32 {
-        self.page_size
     }
 
     /// Every namespace (organization) the credentials can see: `GET /v2/manage/namespaces`.
@@ -146,12 +141,11 @@ impl HuaweiProvider {
         }
     }
 
-    /// The offset and limit of `cursor` (`None`: offset 0, the configured page size).
-    fn offset_cursor(&self, cursor: Option<Cursor>, operation: &str) -> Result<(u64, u32)> {
+    /// The offset and limit of `cursor`.
+    fn offset_cursor(&self, cursor: Cursor, operation: &str) -> Result<(u64, u32)> {
         let (offset, limit) = match cursor {
-            None => (0, self.page_size),
-            Some(Cursor::Offset { offset, limit }) => (offset, limit),
-            Some(other) => {
+            Cursor::Offset { offset, limit } => (offset, limit),
+            other => {
                 return Err(Error::unsupported(format!(
                     "SWR pages by offset and limit; cannot fetch {other}"
                 ))
@@ -217,6 +211,83 @@ impl HuaweiProvider {
             items,
         })
     }
+    /// The page of repositories at `offset`: SWR's page, or with a filter, the rows of it that
+    /// match exactly (skipping on past raw pages whose rows were all dropped).
+    async fn repositories_at(
+        &self,
+        query: &RepositoryQuery,
+        first_offset: u64,
+        limit: u32,
+    ) -> Result<Page<Repository>> {
+        let cursor = Cursor::Offset {
+            offset: first_offset,
+            limit,
+        };
+        let filtered = query.registry.is_some() || query.name_contains.is_some();
+        let mut offset = first_offset;
+        let mut raw_pages = 0u64;
+        loop {
+            let raw = self.fetch_repositories(query, offset, limit).await?;
+            raw_pages += 1;
+            let next = next_offset(offset, limit, raw.items.len(), raw.total);
+            let next_cursor = next.map(|offset| Cursor::Offset { offset, limit });
+            if !filtered {
+                return Ok(Page::new(raw.items, cursor, next_cursor, raw.total));
+            }
+            let kept: Vec<Repository> = raw
+                .items
+                .into_iter()
+                .filter(|r| matches_query(r, query))
+                .collect();
+            let Some(next) = next else {
+                return Ok(Page::new(kept, cursor, None, None));
+            };
+            if !kept.is_empty() {
+                return Ok(Page::new(kept, cursor, next_cursor, None));
+            }
+            if raw_pages >= self.paging.max_pages {
+                return Err(Error::protocol(format!(
+                    "{raw_pages} pages in a row held no repository matching the filter; \
+                     stopping at the page cap"
+                ))
+                .with_provider(ProviderKind::Huawei)
+                .with_source(self.source.name.clone())
+                .with_operation("list_repositories"));
+            }
+            offset = next;
+        }
+    }
+
+    /// The page of `repo`'s tags at `offset`.
+    async fn tags_at(&self, repo: &RepositoryRef, offset: u64, limit: u32) -> Result<Page<Tag>> {
+        let operation = "list_tags";
+        let target = repo.to_string();
+        let wire_name = wire_repo_name(&repo.name);
+        let url = self.url(
+            &[
+                "v2",
+                "manage",
+                "namespaces",
+                &repo.registry,
+                "repos",
+                &wire_name,
+                "tags",
+            ],
+            &[("limit", limit.to_string()), ("offset", offset.to_string())],
+        );
+        let response = self.get(url, operation, Some(&target)).await?;
+        let items = wire::tags(&response.body)
+            .map_err(|e| self.annotate(e, operation, Some(&target), response.status))?;
+        let total = self.announced_total(&response, operation);
+        let next = next_offset(offset, limit, items.len(), total)
+            .map(|offset| Cursor::Offset { offset, limit });
+        Ok(Page::new(
+            items,
+            Cursor::Offset { offset, limit },
+            next,
+            total,
+        ))
+    }
 }
 
 /// The offset of the page after a page at `offset` of `limit` that brought `received` items,
@@ -266,6 +337,10 @@ impl RegistryProvider for HuaweiProvider {
         self.paging.clone()
     }
 
+    fn page_size(&self) -> Option<u32> {
+        Some(self.page_size.current())
+    }
+
     fn http_stats(&self) -> HttpStatsSnapshot {
         self.http.stats()
     }
@@ -275,7 +350,7 @@ impl RegistryProvider for HuaweiProvider {
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
         let cursor = cursor.unwrap_or(Cursor::Offset {
             offset: 0,
-            limit: self.page_size,
+            limit: self.page_size.current(),
         });
         if cursor.first_item() > 0 {
             return Ok(Page::new(Vec::new(), cursor, None, None));
@@ -285,80 +360,39 @@ impl RegistryProvider for HuaweiProvider {
         Ok(Page::new(namespaces, cursor, None, Some(total)))
     }
 
+    /// One page of repositories. `None` asks for offset 0 with the provider's page size, which
+    /// is halved and remembered when SWR refuses it ([`PageSize`]).
     async fn repositories_page(
         &self,
         query: &RepositoryQuery,
         cursor: Option<Cursor>,
     ) -> Result<Page<Repository>> {
-        let (first_offset, limit) = self.offset_cursor(cursor, "list_repositories")?;
-        let cursor = Cursor::Offset {
-            offset: first_offset,
-            limit,
-        };
-        let filtered = query.registry.is_some() || query.name_contains.is_some();
-        let mut offset = first_offset;
-        let mut raw_pages = 0u64;
-        loop {
-            let raw = self.fetch_repositories(query, offset, limit).await?;
-            raw_pages += 1;
-            let next = next_offset(offset, limit, raw.items.len(), raw.total);
-            let next_cursor = next.map(|offset| Cursor::Offset { offset, limit });
-            if !filtered {
-                return Ok(Page::new(raw.items, cursor, next_cursor, raw.total));
+        match cursor {
+            None => {
+                self.page_size
+                    .negotiate(|limit| self.repositories_at(query, 0, limit))
+                    .await
             }
-            let kept: Vec<Repository> = raw
-                .items
-                .into_iter()
-                .filter(|r| matches_query(r, query))
-                .collect();
-            let Some(next) = next else {
-                return Ok(Page::new(kept, cursor, None, None));
-            };
-            if !kept.is_empty() {
-                return Ok(Page::new(kept, cursor, next_cursor, None));
+            Some(cursor) => {
+                let (offset, limit) = self.offset_cursor(cursor, "list_repositories")?;
+                self.repositories_at(query, offset, limit).await
             }
-            if raw_pages >= self.paging.max_pages {
-                return Err(Error::protocol(format!(
-                    "{raw_pages} pages in a row held no repository matching the filter; \
-                     stopping at the page cap"
-                ))
-                .with_provider(ProviderKind::Huawei)
-                .with_source(self.source.name.clone())
-                .with_operation("list_repositories"));
-            }
-            offset = next;
         }
     }
 
+    /// One page of tags. `None` asks for offset 0 with the provider's page size.
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
-        let operation = "list_tags";
-        let (offset, limit) = self.offset_cursor(cursor, operation)?;
-        let target = repo.to_string();
-        let wire_name = wire_repo_name(&repo.name);
-        let url = self.url(
-            &[
-                "v2",
-                "manage",
-                "namespaces",
-                &repo.registry,
-                "repos",
-                &wire_name,
-                "tags",
-            ],
-            &[("limit", limit.to_string()), ("offset", offset.to_string())],
-        );
-        let response = self.get(url, operation, Some(&target)).await?;
-        let items = wire::tags(&response.body)
-            .map_err(|e| self.annotate(e, operation, Some(&target), response.status))?;
-        let total = self.announced_total(&response, operation);
-        let next = next_offset(offset, limit, items.len(), total)
-            .map(|offset| Cursor::Offset { offset, limit });
-        Ok(Page::new(
-            items,
-            Cursor::Offset { offset, limit },
-            next,
-            total,
-        ))
+        match cursor {
+            None => {
+                self.page_size
+                    .negotiate(|limit| self.tags_at(repo, 0, limit))
+                    .await
+            }
+            Some(cursor) => {
+                let (offset, limit) = self.offset_cursor(cursor, "list_tags")?;
+                self.tags_at(repo, offset, limit).await
+            }
+        }
     }
 
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
@@ -472,7 +506,7 @@ mod tests {
         assert!(caps.lists_repositories_across_registries);
         assert!(caps.repository_listing_has_tag_names);
         assert!(caps.filters_names_server_side);
-        assert_eq!(p.page_size(), 7);
+        assert_eq!(RegistryProvider::page_size(&p), Some(7));
         assert_eq!(p.source().provider, ProviderKind::Huawei);
         assert_eq!(p.source().region, "ap-southeast-1");
         assert_eq!(p.http_stats(), HttpStatsSnapshot::default());
@@ -481,24 +515,17 @@ mod tests {
     #[test]
     fn cursors_other_than_offsets_are_refused() {
         let p = provider(100);
-        assert_eq!(p.offset_cursor(None, "x").unwrap(), (0, 100));
-        assert_eq!(
-            p.offset_cursor(
-                Some(Cursor::Offset {
-                    offset: 700,
-                    limit: 7
-                }),
-                "x"
-            )
-            .unwrap(),
-            (700, 7)
-        );
+        let offset = Cursor::Offset {
+            offset: 700,
+            limit: 7,
+        };
+        assert_eq!(p.offset_cursor(offset, "x").unwrap(), (700, 7));
         let err = p
             .offset_cursor(
-                Some(Cursor::Page {
+                Cursor::Page {
                     number: 2,
                     size: 10,
-                }),
+                },
                 "list_tags",
             )
             .unwrap_err();
@@ -506,7 +533,7 @@ mod tests {
         assert_eq!(err.context().operation.as_deref(), Some("list_tags"));
         for limit in [0, 1001] {
             let err = p
-                .offset_cursor(Some(Cursor::Offset { offset: 0, limit }), "x")
+                .offset_cursor(Cursor::Offset { offset: 0, limit }, "x")
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidRequest);
         }
