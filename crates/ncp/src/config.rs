@@ -34,7 +34,9 @@ pub struct NcpConfig {
     /// The access keys; `None` resolves them with [`credentials::resolve`](crate::credentials::resolve)
     /// (environment, then `~/.ncloud/configure`).
     pub credentials: Option<AccessKeyPair>,
-    /// The `pagesize` sent for first pages (default 100; at least 1).
+    /// The `pagesize` sent for first pages (default 100; at least 1). NCR does not document a
+    /// maximum: a size it refuses (HTTP 400) is halved and remembered
+    /// ([`PageSize`](reginv_core::PageSize)).
     pub page_size: u32,
     /// Timeouts, retries and transport settings.
     pub http: HttpClientConfig,

@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, RwLock};
 
 use async_trait::async_trait;
 use reginv_core::http::{HeaderValue, Url};
-use reginv_core::provider::first_page;
 use reginv_core::{
     Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpRequest, HttpStatsSnapshot, Page,
-    PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
+    PageSize, PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
     RepositoryRef, Result, Source, Tag,
 };
 use serde::de::DeserializeOwned;
@@ -91,7 +91,7 @@ pub struct NcpProvider {
     region: NcpRegion,
     api: ApiBase,
     access_key: String,
-    page_size: u32,
+    page_size: PageSize,
     paging: PagingOptions,
     http: HttpClient,
     registries: RegistryCache,
@@ -104,7 +104,7 @@ impl fmt::Debug for NcpProvider {
             .field("region", &self.region)
             .field("api", &self.api.as_str())
             .field("access_key", &self.access_key)
-            .field("page_size", &self.page_size)
+            .field("page_size", &self.page_size.current())
             .finish_non_exhaustive()
     }
 }
@@ -145,7 +145,7 @@ impl NcpProvider {
             region: config.region,
             api,
             access_key,
-            page_size: config.page_size,
+            page_size: PageSize::new(config.page_size),
             paging: config.paging,
             http,
             registries: RegistryCache::default(),
@@ -234,9 +234,9 @@ impl NcpProvider {
         normalize::tag(wire, Some(reference)).map_err(|e| self.tag(e, op, Some(&target)))
     }
 
-    /// The 1-based page number and size of `cursor` (page 1 of the configured size for `None`).
-    fn page_of(&self, cursor: Option<Cursor>) -> Result<(u64, u32)> {
-        match first_page(cursor, self.page_size) {
+    /// The 1-based page number and size of an explicit `cursor`.
+    fn page_of(cursor: Cursor) -> Result<(u64, u32)> {
+        match cursor {
             Cursor::Page { number, size } if number >= 1 && size >= 1 => Ok((number, size)),
             c @ Cursor::Page { .. } => Err(Error::protocol(format!(
                 "NCR pages are numbered from 1 and hold at least one item; cannot fetch {c}"
@@ -244,6 +244,28 @@ impl NcpProvider {
             other => Err(Error::unsupported(format!(
                 "NCR pages by number (page/pagesize); cannot fetch {other}"
             ))),
+        }
+    }
+
+    /// Fetches the page `cursor` names: exactly that page for an explicit cursor; for `None`,
+    /// page 1 of the current page size, halving a size the vendor refuses ([`PageSize`]).
+    async fn paged<T, F, Fut>(
+        &self,
+        cursor: Option<Cursor>,
+        op: &str,
+        target: Option<&str>,
+        fetch: F,
+    ) -> Result<Page<T>>
+    where
+        F: Fn(u64, u32) -> Fut,
+        Fut: Future<Output = Result<Page<T>>>,
+    {
+        match cursor {
+            None => self.page_size.negotiate(|size| fetch(1, size)).await,
+            Some(cursor) => {
+                let (number, size) = Self::page_of(cursor).map_err(|e| self.tag(e, op, target))?;
+                fetch(number, size).await
+            }
         }
     }
 
@@ -343,6 +365,69 @@ impl NcpProvider {
         Page::new(items, Cursor::Page { number, size }, next, count)
     }
 
+    /// Page `number` of `size` of the registries.
+    async fn registries_at(&self, number: u64, size: u32) -> Result<Page<Registry>> {
+        let op = operation::LIST_REGISTRIES;
+        let url = self
+            .api
+            .registries(number, size)
+            .map_err(|e| self.tag(e, op, None))?;
+        let wire: WirePage<WireRegistry> = self.fetch_page(url, op, "", number).await?;
+        let items = wire
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                normalize::registry(&self.source, w)
+                    .map_err(|e| self.entry_error(e, op, None, number, i))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.registries.remember(&items);
+        Ok(Self::page(items, number, size, wire.next, wire.count))
+    }
+
+    /// Page `number` of `size` of the images of `registry`.
+    async fn images_at(&self, registry: &str, number: u64, size: u32) -> Result<Page<Repository>> {
+        let op = operation::LIST_REPOSITORIES;
+        let url = self
+            .api
+            .images(registry, number, size)
+            .map_err(|e| self.tag(e, op, Some(registry)))?;
+        let wire: WirePage<WireImage> = self.fetch_page(url, op, registry, number).await?;
+        let owner = self.registry_row(registry).await?;
+        let items = wire
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                normalize::repository(&self.source, registry, w, owner.as_ref())
+                    .map_err(|e| self.entry_error(e, op, Some(registry), number, i))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::page(items, number, size, wire.next, wire.count))
+    }
+
+    /// Page `number` of `size` of the tags of `repo`.
+    async fn tags_at(&self, repo: &RepositoryRef, number: u64, size: u32) -> Result<Page<Tag>> {
+        let op = operation::LIST_TAGS;
+        let target = repo.to_string();
+        let url = self
+            .api
+            .tags(&repo.registry, &repo.name, number, size)
+            .map_err(|e| self.tag(e, op, Some(&target)))?;
+        let wire: WirePage<WireTag> = self.fetch_page(url, op, &target, number).await?;
+        let items = wire
+            .results
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| {
+                normalize::tag(w, None)
+                    .map_err(|e| self.entry_error(e, op, Some(&target), number, i))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self::page(items, number, size, wire.next, wire.count))
+    }
+
     /// The row of registry `name`: from what was listed so far, else from the whole registry
     /// listing (fetched at most once until a registry is created).
     async fn registry_row(&self, name: &str) -> Result<Option<Registry>> {
@@ -399,29 +484,19 @@ impl RegistryProvider for NcpProvider {
         self.paging.clone()
     }
 
+    fn page_size(&self) -> Option<u32> {
+        Some(self.page_size.current())
+    }
+
     fn http_stats(&self) -> HttpStatsSnapshot {
         self.http.stats()
     }
 
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
-        let op = operation::LIST_REGISTRIES;
-        let (number, size) = self.page_of(cursor).map_err(|e| self.tag(e, op, None))?;
-        let url = self
-            .api
-            .registries(number, size)
-            .map_err(|e| self.tag(e, op, None))?;
-        let wire: WirePage<WireRegistry> = self.fetch_page(url, op, "", number).await?;
-        let items = wire
-            .results
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                normalize::registry(&self.source, w)
-                    .map_err(|e| self.entry_error(e, op, None, number, i))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        self.registries.remember(&items);
-        Ok(Self::page(items, number, size, wire.next, wire.count))
+        self.paged(cursor, operation::LIST_REGISTRIES, None, |number, size| {
+            self.registries_at(number, size)
+        })
+        .await
     }
 
     async fn repositories_page(
@@ -440,48 +515,21 @@ impl RegistryProvider for NcpProvider {
                 None,
             ));
         };
-        let (number, size) = self
-            .page_of(cursor)
-            .map_err(|e| self.tag(e, op, Some(registry)))?;
-        let url = self
-            .api
-            .images(registry, number, size)
-            .map_err(|e| self.tag(e, op, Some(registry)))?;
-        let wire: WirePage<WireImage> = self.fetch_page(url, op, registry, number).await?;
-        let owner = self.registry_row(registry).await?;
-        let items = wire
-            .results
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                normalize::repository(&self.source, registry, w, owner.as_ref())
-                    .map_err(|e| self.entry_error(e, op, Some(registry), number, i))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self::page(items, number, size, wire.next, wire.count))
+        self.paged(cursor, op, Some(registry), |number, size| {
+            self.images_at(registry, number, size)
+        })
+        .await
     }
 
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
-        let op = operation::LIST_TAGS;
         let target = repo.to_string();
-        let (number, size) = self
-            .page_of(cursor)
-            .map_err(|e| self.tag(e, op, Some(&target)))?;
-        let url = self
-            .api
-            .tags(&repo.registry, &repo.name, number, size)
-            .map_err(|e| self.tag(e, op, Some(&target)))?;
-        let wire: WirePage<WireTag> = self.fetch_page(url, op, &target, number).await?;
-        let items = wire
-            .results
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                normalize::tag(w, None)
-                    .map_err(|e| self.entry_error(e, op, Some(&target), number, i))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self::page(items, number, size, wire.next, wire.count))
+        self.paged(
+            cursor,
+            operation::LIST_TAGS,
+            Some(&target),
+            |number, size| self.tags_at(repo, number, size),
+        )
+        .await
     }
 
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {

@@ -553,3 +553,41 @@ fn construction_checks_and_debug_hides_the_secret() {
     assert!(debug.contains(AK));
     assert!(!debug.contains(SK), "{debug}");
 }
+
+#[tokio::test]
+async fn a_refused_page_size_is_halved_and_remembered() {
+    let server = Server::start(|_, target, _| {
+        let (_, page, size) = query_of(target);
+        if size > 25 {
+            return (
+                400,
+                vec![],
+                json!({"error": {"errorCode": "100", "message": "invalid pagesize"}}).to_string(),
+            );
+        }
+        ok(envelope(
+            vec![json!({"name": format!("reg{page}")})],
+            page,
+            size,
+            1,
+        ))
+    })
+    .await;
+    let p = provider(&server, NcpRegion::Kr, 100);
+    assert_eq!(p.page_size(), Some(100));
+    let regs: Vec<_> = p.list_registries().try_collect().await.unwrap();
+    assert_eq!(regs.len(), 1);
+    assert_eq!(p.page_size(), Some(25));
+    let sizes: Vec<u64> = server.targets().iter().map(|t| query_of(t).2).collect();
+    assert_eq!(sizes, [100, 50, 25]);
+    // An explicit cursor is sent as given, never renegotiated.
+    let err = p
+        .registries_page(Some(Cursor::Page {
+            number: 1,
+            size: 40,
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(server.targets().len(), 4);
+}
