@@ -1,0 +1,527 @@
+//! [`Inventory`]: lists many providers concurrently and merges what they return.
+//!
+//! Each selected source runs one pipeline: list the repositories (one listing for providers
+//! that list across registries, otherwise one per registry, concurrently), drop what the
+//! [`Filter`] rejects and duplicates a shifting listing repeated, then fetch tags at the
+//! requested [`TagDepth`] for many repositories at once. The sources' pipelines are merged
+//! into one stream of [`InventoryEvent`]s. Every request holds a per-source and a global permit
+//! ([`crate::limiter`]), and every failure becomes a [`Failure`] event while the rest goes on.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono::Utc;
+use futures::future::ready;
+use futures::stream::{self, BoxStream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+use crate::config::{Config, Environment};
+use crate::core::{
+    Capabilities, Error, HttpStatsSnapshot, RegistryProvider, Repository, RepositoryQuery,
+    RepositoryRef, Result, Source, Tag,
+};
+use crate::failure::Failure;
+use crate::filter::{Filter, RepositoryMatcher};
+use crate::limiter::LimitedProvider;
+use crate::listing;
+use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
+
+/// How much of each repository's tags an inventory lists.
+///
+/// Whatever the provider, a depth yields the same shape: `None` leaves
+/// [`Repository::tags`] at `None`; `Names` fills it with tags that carry only their name
+/// (details a provider happened to send are dropped, so output does not depend on the
+/// provider); `Full` fills it with every detail the tag listing carries (digest, size,
+/// platforms, times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TagDepth {
+    /// Repositories only: no tag requests.
+    None,
+    /// Tag names. Free for providers whose repository listing carries tag names
+    /// ([`Capabilities::repository_listing_has_tag_names`], SWR): no tag requests; other
+    /// providers list each repository's tags.
+    #[default]
+    Names,
+    /// Full tag details: one tag listing per repository, for every provider.
+    Full,
+}
+
+impl TagDepth {
+    /// The lower-case name (`none`, `names`, `full`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TagDepth::None => "none",
+            TagDepth::Names => "names",
+            TagDepth::Full => "full",
+        }
+    }
+}
+
+impl fmt::Display for TagDepth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TagDepth {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Ok(TagDepth::None),
+            "names" => Ok(TagDepth::Names),
+            "full" => Ok(TagDepth::Full),
+            _ => Err(Error::config(format!(
+                "unknown tag depth {s:?}; expected none, names or full"
+            ))),
+        }
+    }
+}
+
+/// How an [`Inventory`] runs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct InventoryOptions {
+    /// How much of the tags to list. Default [`TagDepth::Names`].
+    pub depth: TagDepth,
+    /// The most requests in flight over every source together. Default 32; at least 1.
+    pub concurrency: usize,
+    /// The most requests in flight for one source. Default 8; at least 1. Also bounds how
+    /// many registries and repositories of a source are worked on at once.
+    pub per_source_concurrency: usize,
+    /// Which sources, registries and repositories to list. Default: everything.
+    pub filter: Filter,
+}
+
+impl Default for InventoryOptions {
+    fn default() -> Self {
+        InventoryOptions {
+            depth: TagDepth::default(),
+            concurrency: 32,
+            per_source_concurrency: 8,
+            filter: Filter::default(),
+        }
+    }
+}
+
+impl InventoryOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        InventoryOptions::default()
+    }
+
+    /// Sets the tag depth.
+    pub fn with_depth(mut self, depth: TagDepth) -> Self {
+        self.depth = depth;
+        self
+    }
+
+    /// Sets the global limit on requests in flight.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sets the per-source limit on requests in flight.
+    pub fn with_per_source_concurrency(mut self, per_source: usize) -> Self {
+        self.per_source_concurrency = per_source;
+        self
+    }
+
+    /// Sets the filter.
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
+    }
+}
+
+/// Many providers, listed as one inventory.
+///
+/// Nothing is sent until [`stream`](Inventory::stream) is polled or
+/// [`collect`](Inventory::collect) awaited; each call runs a fresh inventory with fresh limits.
+#[derive(Clone)]
+pub struct Inventory {
+    providers: Vec<Arc<dyn RegistryProvider>>,
+    options: InventoryOptions,
+    matcher: Arc<RepositoryMatcher>,
+}
+
+impl fmt::Debug for Inventory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sources: Vec<&str> = self
+            .providers
+            .iter()
+            .map(|p| p.source().name.as_str())
+            .collect();
+        f.debug_struct("Inventory")
+            .field("sources", &sources)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl Inventory {
+    /// An inventory of these providers, in this order (the report's source order), with
+    /// default options.
+    pub fn new(providers: Vec<Arc<dyn RegistryProvider>>) -> Self {
+        Inventory {
+            providers,
+            options: InventoryOptions::default(),
+            matcher: Arc::new(RepositoryMatcher::everything()),
+        }
+    }
+
+    /// An inventory of every source of `config`, credentials resolved from the process
+    /// environment (see [`Config`]).
+    pub fn from_config(config: &Config) -> Result<Self> {
+        Inventory::from_config_in(config, &Environment::process())
+    }
+
+    /// [`from_config`](Inventory::from_config) with environment variables read from `env`.
+    pub fn from_config_in(config: &Config, env: &Environment) -> Result<Self> {
+        Ok(Inventory::new(config.build_providers(env)?))
+    }
+
+    /// Replaces the options. An [`InvalidConfig`](crate::ErrorKind::InvalidConfig) error when
+    /// a limit is 0, the glob does not parse, or the filter names a source that is not one of
+    /// the providers.
+    pub fn with_options(mut self, options: InventoryOptions) -> Result<Self> {
+        if options.concurrency == 0 {
+            return Err(Error::config("concurrency must be at least 1"));
+        }
+        if options.per_source_concurrency == 0 {
+            return Err(Error::config("per-source concurrency must be at least 1"));
+        }
+        let known: Vec<&str> = self
+            .providers
+            .iter()
+            .map(|p| p.source().name.as_str())
+            .collect();
+        for name in &options.filter.sources {
+            if !known.contains(&name.as_str()) {
+                return Err(Error::config(format!(
+                    "unknown source {name:?}; the configured sources are: {}",
+                    if known.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        self.matcher = Arc::new(RepositoryMatcher::new(&options.filter)?);
+        self.options = options;
+        Ok(self)
+    }
+
+    /// The options.
+    pub fn options(&self) -> &InventoryOptions {
+        &self.options
+    }
+
+    /// Every provider, selected or not, in order.
+    pub fn providers(&self) -> &[Arc<dyn RegistryProvider>] {
+        &self.providers
+    }
+
+    /// The providers the source filter selects, with their positions.
+    fn selected(&self) -> impl Iterator<Item = (usize, &Arc<dyn RegistryProvider>)> + '_ {
+        let wanted = &self.options.filter.sources;
+        self.providers
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| wanted.is_empty() || wanted.contains(&p.source().name))
+    }
+
+    /// Runs the inventory, yielding events as they arrive: repositories (with their tags at
+    /// the requested depth) and failures, interleaved across sources, and for every selected
+    /// source a final [`InventoryEvent::SourceFinished`]. The stream ends after the last
+    /// source finished. Dropping it cancels whatever is in flight.
+    pub fn stream(&self) -> BoxStream<'static, InventoryEvent> {
+        self.indexed_events().map(|(_, event)| event).boxed()
+    }
+
+    /// Runs the inventory to the end and returns the report, in deterministic order (see
+    /// [`InventoryReport`]).
+    pub async fn collect(&self) -> InventoryReport {
+        let generated_at = Utc::now();
+        let mut repositories: Vec<(usize, Repository)> = Vec::new();
+        let mut errors: Vec<(usize, Failure)> = Vec::new();
+        let mut summaries: Vec<Option<SourceSummary>> = vec![None; self.providers.len()];
+        let mut events = self.indexed_events();
+        while let Some((index, event)) = events.next().await {
+            match event {
+                InventoryEvent::Repository(repo) => repositories.push((index, *repo)),
+                InventoryEvent::Failure(failure) => errors.push((index, failure)),
+                InventoryEvent::SourceFinished(summary) => {
+                    if let Some(slot) = summaries.get_mut(index) {
+                        *slot = Some(summary);
+                    }
+                }
+            }
+        }
+        repositories.sort_by(|(ia, a), (ib, b)| {
+            ia.cmp(ib)
+                .then_with(|| a.registry.cmp(&b.registry))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        errors.sort_by(|(ia, a), (ib, b)| {
+            ia.cmp(ib)
+                .then_with(|| a.operation.cmp(&b.operation))
+                .then_with(|| a.target.cmp(&b.target))
+                .then_with(|| a.message.cmp(&b.message))
+        });
+        let mut report = InventoryReport::new(
+            summaries.into_iter().flatten().collect(),
+            repositories.into_iter().map(|(_, r)| r).collect(),
+            errors.into_iter().map(|(_, f)| f).collect(),
+        );
+        report.generated_at = generated_at;
+        report
+    }
+
+    /// Every selected source's events, tagged with the source's position.
+    fn indexed_events(&self) -> BoxStream<'static, (usize, InventoryEvent)> {
+        let global = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let per_source = self.options.per_source_concurrency.max(1);
+        let streams: Vec<BoxStream<'static, (usize, InventoryEvent)>> = self
+            .selected()
+            .map(|(index, provider)| {
+                let limited: Arc<dyn RegistryProvider> = Arc::new(LimitedProvider::new(
+                    provider.clone(),
+                    global.clone(),
+                    per_source,
+                ));
+                let run = Arc::new(SourceRun {
+                    source: provider.source().clone(),
+                    capabilities: provider.capabilities(),
+                    provider: limited,
+                    depth: self.options.depth,
+                    fanout: per_source,
+                    matcher: self.matcher.clone(),
+                });
+                source_events(run).map(move |event| (index, event)).boxed()
+            })
+            .collect();
+        stream::select_all(streams).boxed()
+    }
+}
+
+/// One source's part of a run.
+struct SourceRun {
+    /// The provider, behind the request limits.
+    provider: Arc<dyn RegistryProvider>,
+    source: Source,
+    capabilities: Capabilities,
+    depth: TagDepth,
+    /// How many registries / repositories are worked on at once.
+    fanout: usize,
+    matcher: Arc<RepositoryMatcher>,
+}
+
+/// What a source's events added up to so far.
+#[derive(Default)]
+struct Tally {
+    repositories: AtomicU64,
+    tags: AtomicU64,
+    errors: AtomicU64,
+}
+
+impl Tally {
+    fn record(&self, event: &InventoryEvent) {
+        match event {
+            InventoryEvent::Repository(repo) => {
+                self.repositories.fetch_add(1, Ordering::Relaxed);
+                let tags = repo.tags.as_ref().map_or(0, |t| t.len() as u64);
+                self.tags.fetch_add(tags, Ordering::Relaxed);
+            }
+            InventoryEvent::Failure(_) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            InventoryEvent::SourceFinished(_) => {}
+        }
+    }
+}
+
+/// A source's events, ending with its summary. Starts (and starts its clock) when first polled.
+fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
+    stream::once(async move {
+        let started = Instant::now();
+        let before = run.provider.http_stats();
+        let tally = Arc::new(Tally::default());
+        let counter = tally.clone();
+        let events = listed_events(run.clone()).inspect(move |event| counter.record(event));
+        let finish = stream::once(async move {
+            let summary = run.summary(&tally, &before, started);
+            tracing::debug!(
+                source = %summary.name,
+                status = %summary.status,
+                repositories = summary.repositories,
+                tags = summary.tags,
+                errors = summary.errors,
+                "source finished"
+            );
+            InventoryEvent::SourceFinished(summary)
+        });
+        events.chain(finish)
+    })
+    .flatten()
+    .boxed()
+}
+
+/// A source's repositories (filtered, deduplicated, with tags) and failures.
+fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
+    let matcher = run.matcher.clone();
+    let mut seen: HashSet<RepositoryRef> = HashSet::new();
+    let fanout = run.fanout;
+    repository_listing(&run)
+        .filter_map(move |item| {
+            let keep = match &item {
+                Ok(repo) => matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo)),
+                Err(_) => true,
+            };
+            ready(keep.then_some(item))
+        })
+        .map(move |item| {
+            let run = run.clone();
+            async move {
+                match item {
+                    Ok(repo) => run.with_tags(repo).await,
+                    Err(failure) => vec![InventoryEvent::Failure(*failure)],
+                }
+            }
+        })
+        .buffer_unordered(fanout)
+        .flat_map(stream::iter)
+        .boxed()
+}
+
+/// Every repository of a source the filter's registries allow, and the listing failures.
+fn repository_listing(
+    run: &Arc<SourceRun>,
+) -> BoxStream<'static, Result<Repository, Box<Failure>>> {
+    let registries = run.matcher.registries();
+    if !registries.is_empty() {
+        let this = run.clone();
+        stream::iter(registries.to_vec())
+            .map(move |registry| this.repositories_of(Some(registry)))
+            .flatten_unordered(run.fanout)
+            .boxed()
+    } else if run.capabilities.lists_repositories_across_registries {
+        run.repositories_of(None)
+    } else {
+        let this = run.clone();
+        listing::registries(&run.provider)
+            .map(move |registry| match registry {
+                Ok(registry) => this.repositories_of(Some(registry.name)),
+                Err(err) => {
+                    let failure = this.failure("list_registries", None, &err);
+                    stream::once(ready(Err(Box::new(failure)))).boxed()
+                }
+            })
+            .flatten_unordered(run.fanout)
+            .boxed()
+    }
+}
+
+impl SourceRun {
+    fn failure(&self, operation: &str, target: Option<String>, err: &Error) -> Failure {
+        Failure::from_error(&self.source, operation, target, err)
+    }
+
+    /// The repositories of one registry, or of every registry when `None`.
+    fn repositories_of(
+        self: &Arc<Self>,
+        registry: Option<String>,
+    ) -> BoxStream<'static, Result<Repository, Box<Failure>>> {
+        let mut query = match &registry {
+            Some(name) => RepositoryQuery::in_registry(name.clone()),
+            None => RepositoryQuery::all(),
+        };
+        if self.capabilities.filters_names_server_side {
+            if let Some(text) = self.matcher.server_literal() {
+                query = query.with_name_contains(text);
+            }
+        }
+        let this = self.clone();
+        listing::repositories(&self.provider, query)
+            .map(move |item| {
+                item.map_err(|err| {
+                    Box::new(this.failure("list_repositories", registry.clone(), &err))
+                })
+            })
+            .boxed()
+    }
+
+    /// The events for one repository: the repository with its tags at the requested depth,
+    /// and the failure of its tag listing, if any (the tags listed before it are kept).
+    async fn with_tags(&self, mut repo: Repository) -> Vec<InventoryEvent> {
+        let listed_names = self.capabilities.repository_listing_has_tag_names;
+        let mut failure = None;
+        match self.depth {
+            TagDepth::None => repo.tags = None,
+            TagDepth::Names if listed_names && repo.tags.is_some() => {
+                let tags = repo.tags.take().unwrap_or_default();
+                repo.tags = Some(names_only(tags));
+            }
+            TagDepth::Names | TagDepth::Full => {
+                let mut tags = Vec::new();
+                let mut listing = listing::tags(&self.provider, RepositoryRef::from(&repo));
+                while let Some(item) = listing.next().await {
+                    match item {
+                        Ok(tag) => tags.push(tag),
+                        Err(err) => {
+                            failure =
+                                Some(self.failure("list_tags", Some(repo.full_name.clone()), &err));
+                            break;
+                        }
+                    }
+                }
+                repo.tags = Some(if self.depth == TagDepth::Names {
+                    names_only(tags)
+                } else {
+                    sorted(tags)
+                });
+            }
+        }
+        let mut events = vec![InventoryEvent::Repository(Box::new(repo))];
+        events.extend(failure.map(InventoryEvent::Failure));
+        events
+    }
+
+    fn summary(
+        &self,
+        tally: &Tally,
+        before: &HttpStatsSnapshot,
+        started: Instant,
+    ) -> SourceSummary {
+        let after = self.provider.http_stats();
+        let mut summary = SourceSummary::new(&self.source);
+        summary.repositories = tally.repositories.load(Ordering::Relaxed);
+        summary.tags = tally.tags.load(Ordering::Relaxed);
+        summary.errors = tally.errors.load(Ordering::Relaxed);
+        summary.status = SourceStatus::from_counts(summary.repositories, summary.errors);
+        summary.requests = after.requests.saturating_sub(before.requests);
+        summary.retries = after.retries.saturating_sub(before.retries);
+        summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        summary
+    }
+}
+
+/// Tags sorted by name, a name listed twice (a listing that shifted under us) kept once.
+fn sorted(mut tags: Vec<Tag>) -> Vec<Tag> {
+    tags.sort_by(|a, b| a.name.cmp(&b.name));
+    tags.dedup_by(|a, b| a.name == b.name);
+    tags
+}
+
+/// Tags reduced to their names, sorted.
+fn names_only(tags: Vec<Tag>) -> Vec<Tag> {
+    sorted(tags.into_iter().map(|t| Tag::new(t.name)).collect())
+}
