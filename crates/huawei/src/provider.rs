@@ -559,3 +559,277 @@ mod tests {
         assert!(HuaweiProvider::new(base()).is_ok());
     }
 }
+
+/// The provider against a scripted local HTTP server, for what the emulator does not exercise:
+/// the headers sent, a missing or unreadable `Content-Range`, and raw error bodies.
+#[cfg(test)]
+mod scripted_server_tests {
+    use super::*;
+    use crate::credentials::HuaweiCredentials;
+    use futures::TryStreamExt;
+    use reginv_core::{HttpClientConfig, RegistryProviderExt, RetryPolicy};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// One scripted response: status, extra headers, body.
+    type Scripted = (u16, Vec<(&'static str, String)>, String);
+
+    /// Serves `script` in order (one response per connection) and records each request head.
+    async fn serve(script: Vec<Scripted>) -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for (status, headers, body) in script {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                log.lock()
+                    .unwrap()
+                    .push(String::from_utf8_lossy(&head).to_ascii_lowercase());
+                let mut response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
+                    body.len()
+                );
+                for (k, v) in headers {
+                    response.push_str(&format!("{k}: {v}\r\n"));
+                }
+                response.push_str("\r\n");
+                response.push_str(&body);
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        (format!("http://{addr}"), seen)
+    }
+
+    fn provider(
+        endpoint: &str,
+        page_size: u32,
+        credentials: HuaweiCredentials,
+    ) -> Arc<HuaweiProvider> {
+        let mut http = HttpClientConfig::default();
+        http.retry = RetryPolicy::new(
+            4,
+            Duration::from_millis(1),
+            Duration::from_millis(20),
+            Duration::from_secs(10),
+        );
+        Arc::new(
+            HuaweiProvider::new(
+                HuaweiConfig::new("scripted", "ap-southeast-1")
+                    .with_endpoint(endpoint)
+                    .with_credentials(credentials)
+                    .with_page_size(page_size)
+                    .with_http(http),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn repos_json(names: &[&str]) -> String {
+        let items: Vec<String> = names
+            .iter()
+            .map(|n| format!(r#"{{"name": "{n}", "namespace": "group", "tags": []}}"#))
+            .collect();
+        format!("[{}]", items.join(","))
+    }
+
+    #[tokio::test]
+    async fn sends_project_id_and_signs_it() {
+        let (endpoint, seen) = serve(vec![(200, vec![], r#"{"namespaces": []}"#.into())]).await;
+        let p = Arc::new(
+            HuaweiProvider::new(
+                HuaweiConfig::new("scripted", "ap-southeast-1")
+                    .with_endpoint(&endpoint)
+                    .with_credentials(HuaweiCredentials::aksk("AK", "SK"))
+                    .with_project_id("proj-1"),
+            )
+            .unwrap(),
+        );
+        assert!(p.list_namespaces().await.unwrap().is_empty());
+        let head = seen.lock().unwrap()[0].clone();
+        assert!(
+            head.starts_with("get /v2/manage/namespaces http/1.1"),
+            "{head}"
+        );
+        assert!(head.contains("x-project-id: proj-1"), "{head}");
+        assert!(head.contains("x-sdk-date: "), "{head}");
+        assert!(
+            head.contains("signedheaders=host;x-project-id;x-sdk-date"),
+            "{head}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sends_the_iam_token_instead_of_a_signature() {
+        let (endpoint, seen) = serve(vec![(200, vec![], "[]".into())]).await;
+        let p = provider(&endpoint, 5, HuaweiCredentials::token("iam-token"));
+        let tags: Vec<Tag> = p
+            .list_tags(RepositoryRef::new("group", "team/app"))
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(tags.is_empty());
+        let head = seen.lock().unwrap()[0].clone();
+        assert!(
+            head.starts_with(
+                "get /v2/manage/namespaces/group/repos/team$app/tags?limit=5&offset=0 "
+            ),
+            "{head}"
+        );
+        assert!(head.contains("x-auth-token: iam-token"), "{head}");
+        assert!(!head.contains("authorization:"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn without_content_range_paging_goes_on_while_pages_are_full() {
+        let (endpoint, seen) = serve(vec![
+            (200, vec![], repos_json(&["a", "b"])),
+            (200, vec![], repos_json(&["c", "d"])),
+            (200, vec![], repos_json(&["e"])),
+        ])
+        .await;
+        let p = provider(&endpoint, 2, HuaweiCredentials::aksk("AK", "SK"));
+        let repos: Vec<Repository> = p
+            .list_repositories(RepositoryQuery::all())
+            .try_collect()
+            .await
+            .unwrap();
+        let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d", "e"]);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        assert!(
+            seen[2].starts_with("get /v2/manage/repos?limit=2&offset=4 "),
+            "{}",
+            seen[2]
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_content_range_is_treated_as_absent() {
+        let garbage = vec![("content-range", "lots of items".to_string())];
+        let (endpoint, seen) = serve(vec![
+            (200, garbage.clone(), repos_json(&["a", "b"])),
+            (200, garbage, "[]".into()),
+        ])
+        .await;
+        let p = provider(&endpoint, 2, HuaweiCredentials::aksk("AK", "SK"));
+        let repos: Vec<Repository> = p
+            .list_repositories(RepositoryQuery::all())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(repos.len(), 2);
+        assert_eq!(seen.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn content_range_total_ends_the_listing_without_an_extra_request() {
+        let (endpoint, seen) = serve(vec![
+            (
+                200,
+                vec![("content-range", "0-1/3".into())],
+                repos_json(&["a", "b"]),
+            ),
+            (
+                200,
+                vec![("content-range", "2-2/3".into())],
+                repos_json(&["c"]),
+            ),
+        ])
+        .await;
+        let p = provider(&endpoint, 2, HuaweiCredentials::aksk("AK", "SK"));
+        let page = p
+            .repositories_page(&RepositoryQuery::all(), None)
+            .await
+            .unwrap();
+        assert_eq!(page.total, Some(3));
+        assert_eq!(
+            page.next,
+            Some(Cursor::Offset {
+                offset: 2,
+                limit: 2
+            })
+        );
+        let last = p
+            .repositories_page(&RepositoryQuery::all(), page.next.clone())
+            .await
+            .unwrap();
+        assert_eq!(last.items.len(), 1);
+        assert_eq!(last.next, None);
+        assert_eq!(seen.lock().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn gateway_throttling_is_retried_and_a_401_is_not() {
+        let throttled = (
+            429,
+            vec![("retry-after", "0".to_string())],
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"r-1"}"#.to_string(),
+        );
+        let (endpoint, seen) = serve(vec![
+            throttled.clone(),
+            (502, vec![], "<html>bad gateway</html>".into()),
+            (200, vec![], repos_json(&["a"])),
+        ])
+        .await;
+        let p = provider(&endpoint, 10, HuaweiCredentials::aksk("AK", "SK"));
+        let repos: Vec<Repository> = p
+            .list_repositories(RepositoryQuery::all())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(repos.len(), 1);
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        assert_eq!(p.http_stats().retries, 2);
+
+        let (endpoint, seen) = serve(vec![
+            (
+                401,
+                vec![],
+                r#"{"error_code":"APIGW.0301","error_msg":"Incorrect IAM authentication information","request_id":"r-9"}"#
+                    .into(),
+            ),
+            (200, vec![], "[]".into()),
+        ])
+        .await;
+        let p = provider(&endpoint, 10, HuaweiCredentials::aksk("AK", "bad"));
+        let err = p
+            .get_repository(&RepositoryRef::new("group", "team/app"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Authentication);
+        assert_eq!(err.context().code.as_deref(), Some("APIGW.0301"));
+        assert_eq!(err.context().request_id.as_deref(), Some("r-9"));
+        assert_eq!(err.context().operation.as_deref(), Some("get_repository"));
+        assert_eq!(err.context().target.as_deref(), Some("group/team/app"));
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_non_json_success_body_is_a_decode_error_with_context() {
+        let (endpoint, _seen) = serve(vec![(200, vec![], "<html>login</html>".into())]).await;
+        let p = provider(&endpoint, 10, HuaweiCredentials::aksk("AK", "SK"));
+        let err = p
+            .tags_page(&RepositoryRef::new("group", "app"), None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Decode);
+        assert_eq!(err.context().operation.as_deref(), Some("list_tags"));
+        assert_eq!(err.context().target.as_deref(), Some("group/app"));
+        assert_eq!(err.status(), Some(200));
+    }
+}
