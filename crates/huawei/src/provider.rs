@@ -540,6 +540,36 @@ mod tests {
     }
 
     #[test]
+    fn debug_never_shows_secrets() {
+        for creds in [
+            HuaweiCredentials::aksk("AKID", "very-secret-sk"),
+            HuaweiCredentials::temporary("AKID", "very-secret-sk", "very-secret-sts"),
+            HuaweiCredentials::token("very-secret-token"),
+        ] {
+            let p = HuaweiProvider::new(
+                HuaweiConfig::new("s", "ap-southeast-1").with_credentials(creds),
+            )
+            .unwrap();
+            let text = format!("{p:?} {p:#?}");
+            assert!(!text.contains("very-secret"), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn namespaces_come_in_one_page_and_later_cursors_send_nothing() {
+        let p = provider(100);
+        let later = Cursor::Offset {
+            offset: 100,
+            limit: 100,
+        };
+        let page = p.registries_page(Some(later.clone())).await.unwrap();
+        assert!(page.items.is_empty());
+        assert_eq!(page.cursor, later);
+        assert_eq!(page.next, None);
+        assert_eq!(p.http_stats().requests, 0);
+    }
+
+    #[test]
     fn new_rejects_bad_configuration() {
         let base = || {
             HuaweiConfig::new("s", "ap-southeast-1")
