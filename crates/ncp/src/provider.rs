@@ -13,7 +13,6 @@ use reginv_core::{
     RepositoryRef, Result, Source, Tag,
 };
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::config::NcpConfig;
 use crate::credentials;
@@ -109,11 +108,6 @@ impl fmt::Debug for NcpProvider {
     }
 }
 
-#[derive(Serialize)]
-struct CreateRegistryBody<'a> {
-    bucket: &'a str,
-}
-
 impl NcpProvider {
     /// Creates a provider: resolves the credentials (explicit, else environment, else
     /// `~/.ncloud/configure`), checks the endpoint (plain `http://` only to loopback unless
@@ -166,17 +160,22 @@ impl NcpProvider {
     /// (`POST /repositories/{name}` with `{"bucket": …}`). A name or bucket that is taken is a
     /// [`Conflict`](ErrorKind::Conflict) error. Not retried except when throttled.
     pub async fn create_registry(&self, name: &str, bucket: &str) -> Result<()> {
+        Self::check_names(&[name])
+            .map_err(|e| self.tag(e, operation::CREATE_REGISTRY, Some(name)))?;
         let url = self
             .api
             .registry(name)
             .map_err(|e| self.tag(e, operation::CREATE_REGISTRY, Some(name)))?;
-        let body = serde_json::to_vec(&CreateRegistryBody { bucket }).map_err(|e| {
-            self.tag(
-                Error::decode(e.to_string()),
+        if bucket.trim().is_empty() {
+            return Err(self.tag(
+                Error::new(ErrorKind::InvalidRequest, "the bucket name is empty"),
                 operation::CREATE_REGISTRY,
                 Some(name),
-            )
-        })?;
+            ));
+        }
+        let body = serde_json::json!({ "bucket": bucket })
+            .to_string()
+            .into_bytes();
         let request =
             HttpRequest::post_json(url, operation::CREATE_REGISTRY, body).with_target(name);
         self.http.send(request).await?;
@@ -206,6 +205,8 @@ impl NcpProvider {
     pub async fn get_tag(&self, repo: &RepositoryRef, reference: &str) -> Result<Tag> {
         let target = format!("{repo}:{reference}");
         let op = operation::GET_TAG;
+        Self::check_names(&[&repo.registry, &repo.name, reference])
+            .map_err(|e| self.tag(e, op, Some(&target)))?;
         let url = self
             .api
             .tag(&repo.registry, &repo.name, reference)
@@ -232,6 +233,18 @@ impl NcpProvider {
             self.decode_value(value, op, &target)?
         };
         normalize::tag(wire, Some(reference)).map_err(|e| self.tag(e, op, Some(&target)))
+    }
+
+    /// Refuses empty names, which would turn a request into another operation
+    /// (`/repositories/` + nothing is the registry listing).
+    fn check_names(names: &[&str]) -> Result<()> {
+        if names.iter().any(|n| n.trim().is_empty()) {
+            return Err(Error::new(
+                ErrorKind::InvalidRequest,
+                "registry, image and tag names must not be empty",
+            ));
+        }
+        Ok(())
     }
 
     /// The 1-based page number and size of an explicit `cursor`.
@@ -515,6 +528,7 @@ impl RegistryProvider for NcpProvider {
                 None,
             ));
         };
+        Self::check_names(&[registry]).map_err(|e| self.tag(e, op, Some(registry)))?;
         self.paged(cursor, op, Some(registry), |number, size| {
             self.images_at(registry, number, size)
         })
@@ -523,6 +537,8 @@ impl RegistryProvider for NcpProvider {
 
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
         let target = repo.to_string();
+        Self::check_names(&[&repo.registry, &repo.name])
+            .map_err(|e| self.tag(e, operation::LIST_TAGS, Some(&target)))?;
         self.paged(
             cursor,
             operation::LIST_TAGS,
@@ -535,6 +551,8 @@ impl RegistryProvider for NcpProvider {
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
         let op = operation::GET_REPOSITORY;
         let target = repo.to_string();
+        Self::check_names(&[&repo.registry, &repo.name])
+            .map_err(|e| self.tag(e, op, Some(&target)))?;
         let url = self
             .api
             .image(&repo.registry, &repo.name)

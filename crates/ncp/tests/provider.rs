@@ -591,3 +591,27 @@ async fn a_refused_page_size_is_halved_and_remembered() {
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     assert_eq!(server.targets().len(), 4);
 }
+
+#[tokio::test]
+async fn empty_names_are_refused_before_anything_is_sent() {
+    let server = Server::start(catalogue("/ncr/api/v2", 1, 1)).await;
+    let p = provider(&server, NcpRegion::Kr, 10);
+    let empty_image = RepositoryRef::new("reg0", "");
+    let errors = [
+        p.repositories_page(&RepositoryQuery::in_registry(""), None)
+            .await
+            .unwrap_err(),
+        p.tags_page(&empty_image, None).await.unwrap_err(),
+        p.get_repository(&empty_image).await.unwrap_err(),
+        p.get_tag(&RepositoryRef::new("reg0", "team/app0"), "")
+            .await
+            .unwrap_err(),
+        p.create_registry("", "bucket").await.unwrap_err(),
+        p.create_registry("name", " ").await.unwrap_err(),
+    ];
+    for err in errors {
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+        assert!(err.context().operation.is_some());
+    }
+    assert!(server.seen().is_empty());
+}
