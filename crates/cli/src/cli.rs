@@ -1,0 +1,241 @@
+//! The command line: every subcommand, option and help text, parsed by clap.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+/// Inventory container registries across clouds: NAVER Cloud NCR and Huawei Cloud SWR, many
+/// accounts and regions merged into one report.
+#[derive(Debug, Parser)]
+#[command(
+    name = "reginv",
+    version,
+    about,
+    long_about = None,
+    after_help = "Try `reginv demo` for a complete inventory against the built-in emulator \
+                  (no credentials, no network).\n\
+                  Exit status: 0 complete; 2 printed but incomplete (some errors); \
+                  1 nothing could be listed."
+)]
+pub struct Cli {
+    /// Print logs on stderr (-v: info, -vv: debug, -vvv: trace; RUST_LOG overrides).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every registry, repository and tag the configured accounts can see.
+    #[command(after_help = CONFIG_HELP)]
+    Inventory(InventoryArgs),
+    /// Run a real inventory against the built-in emulator (no credentials, no network).
+    ///
+    /// Starts the emulator of both vendor APIs on 127.0.0.1 with its sample accounts, then runs
+    /// the same inventory as `reginv inventory` against it, real signing and paging included.
+    Demo(DemoArgs),
+    /// NAVER Cloud NCR operations.
+    #[command(subcommand)]
+    Ncp(NcpCommand),
+}
+
+/// Where the configuration comes from.
+pub const CONFIG_HELP: &str = "\
+Configuration: --config FILE, else ./reginv.toml, else the vendors' environment variables
+(NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY [, NCLOUD_REGION]; HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
+HUAWEICLOUD_SDK_REGION [, HUAWEICLOUD_SDK_PROJECT_ID]). A minimal reginv.toml:
+
+    [[providers]]
+    name = \"ncp-kr\"
+    kind = \"ncp\"
+    region = \"kr\"
+    access_key_env = \"NCLOUD_ACCESS_KEY\"
+    secret_key_env = \"NCLOUD_SECRET_KEY\"
+
+Exit status: 0 complete; 2 printed but incomplete (some errors); 1 nothing could be listed.";
+
+/// `reginv inventory`.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// The configuration file [default: ./reginv.toml, else the vendors' environment variables].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Output format and destination.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What to list.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+/// `reginv demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Output format and destination.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// What to list.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+/// The options that shape the output.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format [default: table when stdout is a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Write the output to FILE (atomically: complete or not at all) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The options that choose what is listed.
+#[derive(Debug, Clone, Args)]
+pub struct SelectionArgs {
+    /// How much of each tag to list: none (repositories only), names, or full details (digest,
+    /// size, platforms, times; one request per tag page).
+    #[arg(long, value_enum, default_value_t = Tags::Names, value_name = "DEPTH")]
+    pub tags: Tags,
+
+    /// Only this source (the `name` of a configured provider); repeat for several.
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+
+    /// Only this registry (NCR) or namespace (SWR); repeat for several.
+    #[arg(long = "registry", value_name = "NAME")]
+    pub registries: Vec<String>,
+
+    /// Only repositories whose name matches this glob (`team/*`, `*api*`).
+    #[arg(long = "repo", value_name = "GLOB")]
+    pub repository_glob: Option<String>,
+
+    /// How many requests may be in flight at once, across all sources.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: Option<u32>,
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable columns, a summary line per source, then the errors.
+    Table,
+    /// One JSON document: the whole report.
+    Json,
+    /// One JSON object per line, written as results arrive.
+    Ndjson,
+    /// One row per tag (per repository with --tags none), with a header row.
+    Csv,
+}
+
+/// How much of each tag to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Tags {
+    /// Repositories only.
+    None,
+    /// Repositories and their tag names.
+    Names,
+    /// Repositories and full tag details.
+    Full,
+}
+
+/// `reginv ncp …`.
+#[derive(Debug, Subcommand)]
+pub enum NcpCommand {
+    /// Create an NCR registry backed by an Object Storage bucket.
+    CreateRegistry(CreateRegistryArgs),
+}
+
+/// `reginv ncp create-registry`.
+#[derive(Debug, Args)]
+#[command(after_help = CONFIG_HELP)]
+pub struct CreateRegistryArgs {
+    /// The new registry's name.
+    pub name: String,
+
+    /// The Object Storage bucket that will hold its images.
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: String,
+
+    /// The configuration file [default: ./reginv.toml, else the vendors' environment variables].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The ncp source to create it in (required when several are configured).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_every_inventory_option() {
+        let cli = Cli::try_parse_from([
+            "reginv",
+            "inventory",
+            "--config",
+            "x.toml",
+            "--format",
+            "csv",
+            "--tags",
+            "full",
+            "--source",
+            "a",
+            "--source",
+            "b",
+            "--registry",
+            "r",
+            "--repo",
+            "team/*",
+            "--concurrency",
+            "4",
+            "--output",
+            "out.csv",
+            "-vv",
+        ])
+        .unwrap();
+        assert_eq!(cli.verbose, 2);
+        let Command::Inventory(args) = cli.command else {
+            panic!("not inventory");
+        };
+        assert_eq!(args.output.format, Some(Format::Csv));
+        assert_eq!(args.selection.tags, Tags::Full);
+        assert_eq!(args.selection.sources, ["a", "b"]);
+        assert_eq!(args.selection.registries, ["r"]);
+        assert_eq!(args.selection.repository_glob.as_deref(), Some("team/*"));
+        assert_eq!(args.selection.concurrency, Some(4));
+    }
+
+    #[test]
+    fn rejects_zero_concurrency_and_unknown_formats() {
+        assert!(Cli::try_parse_from(["reginv", "inventory", "--concurrency", "0"]).is_err());
+        assert!(Cli::try_parse_from(["reginv", "demo", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn create_registry_needs_a_bucket() {
+        assert!(Cli::try_parse_from(["reginv", "ncp", "create-registry", "reg"]).is_err());
+        let cli = Cli::try_parse_from(["reginv", "ncp", "create-registry", "reg", "--bucket", "b"])
+            .unwrap();
+        let Command::Ncp(NcpCommand::CreateRegistry(args)) = cli.command else {
+            panic!("not create-registry");
+        };
+        assert_eq!((args.name.as_str(), args.bucket.as_str()), ("reg", "b"));
+    }
+}

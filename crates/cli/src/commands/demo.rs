@@ -1,0 +1,63 @@
+//! `reginv demo`: the real inventory against the built-in emulator and its sample accounts.
+//!
+//! The emulator serves both vendor APIs on 127.0.0.1; the sources are configured exactly as a
+//! user's would be (one per NCR region of the sample, one for SWR), with the emulator's endpoints
+//! and credentials, so signing, paging and merging all run for real over HTTP.
+
+use std::io::IsTerminal;
+
+use reginv::{Config, Inventory, ProviderConfig};
+use reginv_emulator::{Emulator, Fixture};
+
+use crate::cli::DemoArgs;
+use crate::error::CliError;
+
+/// Starts the emulator, lists it, writes the output, stops the emulator.
+pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
+    let emulator = Emulator::builder()
+        .fixture(Fixture::sample())
+        .start()
+        .await
+        .map_err(|e| CliError::new(format!("cannot start the built-in emulator: {e}")))?;
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "reginv: demo: listing the built-in emulator's sample accounts (NCR at {}, SWR at {}); \
+             no credentials, no network",
+            emulator.ncp_endpoint(),
+            emulator.swr_endpoint()
+        );
+    }
+    let result = match Inventory::from_config(&demo_config(&emulator)) {
+        Ok(inventory) => super::list(inventory, &args.selection, &args.output, verbose).await,
+        Err(e) => Err(e.into()),
+    };
+    emulator.shutdown().await;
+    result
+}
+
+/// One `ncp` source per NCR region of the emulator's fixture (`ncp-kr`, `ncp-sgn`, …) and one
+/// `huawei` source for its SWR account (`swr-<region>`), all pointing at the emulator.
+fn demo_config(emulator: &Emulator) -> Config {
+    let fixture = emulator.fixture();
+    let ncp = emulator.ncp_credentials();
+    let swr = emulator.swr_credentials();
+    let mut providers: Vec<ProviderConfig> = fixture
+        .ncp
+        .keys()
+        .map(|region| {
+            ProviderConfig::new(format!("ncp-{region}"), "ncp", region.as_str())
+                .with_endpoint(emulator.ncp_endpoint())
+                .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
+        })
+        .collect();
+    providers.push(
+        ProviderConfig::new(
+            format!("swr-{}", fixture.swr.region),
+            "huawei",
+            fixture.swr.region.as_str(),
+        )
+        .with_endpoint(emulator.swr_endpoint())
+        .with_keys(swr.access_key.clone(), swr.secret_key.clone()),
+    );
+    Config::new(providers, "reginv demo")
+}

@@ -1,0 +1,15 @@
+//! `reginv inventory`: the configured sources, listed and merged.
+
+use reginv::Inventory;
+
+use crate::cli::InventoryArgs;
+use crate::config_lookup::find_config;
+use crate::error::CliError;
+
+/// Loads the configuration, then lists and writes the inventory.
+pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
+    let (config, origin) = find_config(args.config.as_deref())?;
+    tracing::info!(?origin, "configuration loaded");
+    let inventory = Inventory::from_config(&config)?;
+    super::list(inventory, &args.selection, &args.output, verbose).await
+}
