@@ -407,7 +407,11 @@ impl NcpProvider {
             .images(registry, number, size)
             .map_err(|e| self.tag(e, op, Some(registry)))?;
         let wire: WirePage<WireImage> = self.fetch_page(url, op, registry, number).await?;
-        let owner = self.registry_row(registry).await?;
+        let owner = if wire.results.is_empty() {
+            None
+        } else {
+            self.registry_row(registry).await?
+        };
         let items = wire
             .results
             .into_iter()
