@@ -1,0 +1,101 @@
+//! The `reginv-emulator` binary: `--json` prints one line a harness can use.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use reginv_core::http::{HeaderMap, Method, SignableRequest, Url};
+use reginv_core::AccessKeyPair;
+use reginv_ncp::signing::{now_millis, NcpSigner};
+
+/// Kills the child when the test ends, whatever happens.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn json_line_describes_a_working_server() {
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_reginv-emulator"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--seed",
+                "7",
+                "--repos",
+                "40",
+                "--tags",
+                "3",
+                "--json",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let base = v["base_url"].as_str().unwrap().to_string();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    assert_eq!(v["ncp"]["endpoint"], base.as_str());
+    assert_eq!(v["swr"]["endpoint"], base.as_str());
+    assert!(v["swr"]["token"].is_string() && v["swr"]["secret_key"].is_string());
+    assert_eq!(v["fixture"]["ncp_repositories"], 40);
+    assert_eq!(v["fixture"]["swr_repositories"], 40);
+
+    let creds = AccessKeyPair::new(
+        v["ncp"]["access_key"].as_str().unwrap(),
+        v["ncp"]["secret_key"].as_str().unwrap(),
+    );
+    let mut total = 0;
+    for prefix in ["/ncr/api/v2", "/ncr/sgn-api/v2", "/ncr/jpn-api/v2"] {
+        let url = Url::parse(&format!("{base}{prefix}/repositories?page=1&pagesize=100")).unwrap();
+        let mut req = SignableRequest::new(Method::GET, url, HeaderMap::new(), Vec::new());
+        NcpSigner::new(creds.clone())
+            .sign_at(&mut req, now_millis())
+            .unwrap();
+        let mut builder = reqwest::Client::new().get(req.url.as_str());
+        for (k, val) in req.headers.iter() {
+            builder = builder.header(k.as_str(), val.as_bytes());
+        }
+        let r = builder.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        let body: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        total += body["count"].as_u64().unwrap();
+    }
+    assert_eq!(total, 6, "2 registries in each of 3 regions");
+}
+
+#[test]
+fn bad_arguments_fail_cleanly() {
+    let out = Command::new(env!("CARGO_BIN_EXE_reginv-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--fault-rate",
+            "0.5",
+            "--drop-rate",
+            "0.9",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fault rates"));
+    let out = Command::new(env!("CARGO_BIN_EXE_reginv-emulator"))
+        .args(["--fixture", "/nonexistent/fixture.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fixture"));
+}
