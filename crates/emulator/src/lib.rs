@@ -1,17 +1,174 @@
 //! # reginv-emulator
 //!
-//! A local server of NAVER Cloud NCR API v2 and Huawei Cloud SWR `/v2/manage`, for tests,
-//! examples, the demo and benchmarks.
+//! A faithful local server of NAVER Cloud **NCR API v2** and Huawei Cloud **SWR `/v2/manage`**,
+//! for tests, examples, the demo and benchmarks: our moto / LocalStack. The real reginv clients,
+//! with real signing and real paging, talk to it over HTTP on `127.0.0.1`; signatures are checked
+//! for real (with the backends' own `signing` modules), responses are rendered in each vendor's
+//! JSON shapes, and faults can be injected deterministically.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), reginv_emulator::EmulatorError> {
+//! ```
+//! use reginv_core::http::{HeaderMap, Method, SignableRequest, Url};
 //! use reginv_emulator::{Emulator, Fixture};
+//! use reginv_ncp::signing::{now_millis, NcpSigner};
 //!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::builder().fixture(Fixture::sample()).start().await?;
-//! println!("NCR at {}/ncr/api/v2, SWR at {}/v2/manage", emulator.ncp_endpoint(), emulator.swr_endpoint());
+//!
+//! // A hand-signed NCR request, as any client would send it.
+//! let url = Url::parse(&format!("{}/ncr/api/v2/repositories?page=1&pagesize=10", emulator.ncp_endpoint()))?;
+//! let mut request = SignableRequest::new(Method::GET, url, HeaderMap::new(), Vec::new());
+//! NcpSigner::new(emulator.ncp_credentials()).sign_at(&mut request, now_millis())?;
+//! let mut call = reqwest::Client::new().get(request.url.as_str());
+//! for (name, value) in request.headers.iter() {
+//!     call = call.header(name.as_str(), value.as_bytes());
+//! }
+//! let body: serde_json::Value = serde_json::from_str(&call.send().await?.text().await?)?;
+//! assert_eq!(body["count"], 2); // acme-prod and acme-public
+//!
+//! assert_eq!(emulator.stats().count("GET /ncr/api/v2/repositories", 200), 1);
 //! emulator.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! The server runs on the Tokio runtime that calls [`EmulatorBuilder::start`]; dropping the
+//! [`Emulator`] (or [`Emulator::shutdown`]) stops it. The `reginv-emulator` binary serves the
+//! same thing from the command line (see [Running the binary](#running-the-binary)).
+//!
+//! ## What it serves
+//!
+//! All endpoints share one base URL ([`Emulator::base_url`], also [`Emulator::ncp_endpoint`] and
+//! [`Emulator::swr_endpoint`]): clients append the vendor's paths.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET {p}/repositories?page=&pagesize=` | NCR registries of the region, in `{count,next,previous,results}` |
+//! | `POST {p}/repositories/{registry}` body `{"bucket":"…"}` | 201 `{"returnCode":"201","returnMessage":…}`; the registry appears in listings |
+//! | `GET {p}/repositories/{registry}?page=&pagesize=` | images of the registry |
+//! | `GET {p}/repositories/{registry}/{image}` | image detail |
+//! | `GET {p}/repositories/{registry}/{image}/tags?page=&pagesize=` | tags, each with `images[]` per platform |
+//! | `GET {p}/repositories/{registry}/{image}/tags/{reference}` | one tag (by name or digest) |
+//! | `GET /v2/manage/namespaces` | `{"namespaces":[{id,name,creator_name,auth}]}` |
+//! | `GET /v2/manage/repos?namespace=&name=&category=&limit=&offset=&order_column=&order_type=` | bare array of repositories (seed-004 shape, with `tags[]` names and `total_range`) + `Content-Range` |
+//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}` | repository detail |
+//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}/tags?limit=&offset=&tag=&order_column=&order_type=` | bare array of tags (`"Tag"` with a capital T) + `Content-Range` |
+//!
+//! `{p}` is `/ncr/api/v2` (fixture region `kr`), `/ncr/sgn-api/v2` (`sgn`) or `/ncr/jpn-api/v2`
+//! (`jpn`). NCR image names with `/` arrive as `%2F` (one path segment; an unencoded `/` is
+//! another path and gets a 404); SWR repository names with `/` arrive as `$` (or `%24`). NCR times
+//! are epoch milliseconds; SWR times look like `2021-06-10T03:24:44.784402Z`. Numeric ids the
+//! vendors send (`id`, `image_id`, `repository`, `repo_id`, …) are stable hashes of the names.
+//!
+//! ## Authentication
+//!
+//! - **NCR**: `x-ncp-apigw-signature-v2` is verified over the request target **exactly as
+//!   received** (the raw path and query, `%2F` preserved), with the configured access key;
+//!   `x-ncp-apigw-timestamp` must be within 5 minutes of the server clock. Otherwise 401
+//!   `{"error":{"errorCode":"200","message":"Authentication Failed","details":…}}` (the details
+//!   say why).
+//! - **SWR**: `Authorization: SDK-HMAC-SHA256 …` is verified over the canonical request built from
+//!   the raw path (with the trailing `/`), the sorted query, the signed headers as received
+//!   (including `host`) and the body hash; `x-sdk-date` must be signed and within 15 minutes.
+//!   Alternatively the configured `X-Auth-Token` is accepted. Otherwise 401
+//!   `{"error_code":"APIGW.0301","error_msg":…,"request_id":…}`. SWR answers carry `X-Request-Id`.
+//! - Not emulated: Huawei's lock-out of a key after five bad signatures (tests would trip it).
+//!
+//! ## Paging, and the choices the vendor documents leave open
+//!
+//! - **NCR**: `page` ≥ 1 (default 1) and `pagesize` ≥ 1. The default `pagesize` when none is sent
+//!   is **10** and the maximum is **100** ([`DEFAULT_NCP_MAX_PAGE_SIZE`], configurable with
+//!   [`EmulatorBuilder::ncp_max_page_size`]; the default is then `min(10, max)`). A zero,
+//!   negative, non-numeric or too-large value is the vendor's 400 with `errorCode` `"100"`. A page
+//!   past the end is an empty `results` with the true `count`. `next` is `page + 1` while items
+//!   remain after this page (computed from the items served, not from a skewed `count`), else
+//!   `null`; `previous` is `page - 1` for pages after the first, else `null`.
+//! - **SWR**: `limit` is 1..=1000 (default 100), `offset` ≥ 0 (default 0) and must be a multiple
+//!   of the limit; otherwise a 400 `[{"errorCode":"SVCSTG.SWR.4000001",…}]`. `Content-Range` is
+//!   sent whenever `limit` or `offset` is, as **`{offset}-{offset+count-1}/{total}`** (inclusive
+//!   last index, like HTTP ranges), or **`*/{total}`** for an empty page. Repositories without
+//!   `limit`/`offset` return the first 100. Tags without `offset` return *all* tags (a `limit`
+//!   alone does not page them). Repositories are listed by namespace then name; tags in fixture
+//!   order; `order_column` (`name`, `updated_at`/`updated_time`, `tag_count` for repositories;
+//!   `name`, `created`, `updated_at` for tags) with `order_type` `asc`/`desc` (default `desc`)
+//!   reorders them. `namespace`, `name` and `tag` filter by substring, `category` exactly.
+//!
+//! ## Errors
+//!
+//! | case | NCR | SWR |
+//! |---|---|---|
+//! | bad paging / body | 400 `errorCode` `"100"` | 400 `SVCSTG.SWR.4000001` (array) |
+//! | authentication | 401 `"200"` | 401 `APIGW.0301` |
+//! | unknown registry / image / tag / path | 404 `"300"` | 404 `SVCSTG.SWR.4040002` (namespace), `…4040017` (repository), `…4040001` (path) |
+//! | create: name or bucket taken (in any region) | 409 `"409"` (the vendor documents no code) | — |
+//! | throttling (injected or rate limit) | 429 `"420"` + `Retry-After` | 429 `APIGW.0308` + `Retry-After` |
+//! | injected server error | 500 `"900"`, 502 `"900"`, 503 `"500"` | 500/502/503 `SVCSTG.SWR.{status}0001` |
+//!
+//! New registry names must be 3 to 30 lower-case letters, digits or `-`, starting with a letter
+//! (the vendor's rule is undocumented). Request bodies over 1 MiB get a 413.
+//!
+//! ## Faults
+//!
+//! [`Faults`] configure latency, throttling, server errors, dropped connections, truncated bodies,
+//! a per-credential rate limit and lying totals; [`Emulator::set_faults`] changes them at runtime.
+//! A request goes through these steps, in order:
+//!
+//! 1. **Latency**: `latency` plus up to `latency_jitter` (drawn per request), for every request
+//!    under a vendor prefix, errors included.
+//! 2. **Authentication** (above). Rejected requests never see faults.
+//! 3. **Rate limit**: with `rate_limit_per_second = Some(n)`, each credential (NCR access key, SWR
+//!    access key, or the token) may make `n` requests per one-second window (fixed windows counted
+//!    from the server's start); more get the vendor's 429 with `Retry-After: retry_after_secs`.
+//! 4. **Random faults**, in the order throttle (429 + `Retry-After`), server error (500, 502 or
+//!    503), drop (the connection is closed with no response at all: the client sees a
+//!    connection error), truncate (a 2xx whose body is cut to half its length, with a
+//!    `Content-Length` that matches the cut body, so the client gets a complete response that is
+//!    not valid JSON; errors are never truncated). The decision for the n-th request with a given
+//!    key (method, raw path and query, credential) is a pure function of `(seed, key, n)`: the same
+//!    requests see the same faults in every run, however requests for other keys interleave. After
+//!    `max_consecutive_faults` (default 3) faults in a row for a key, the next request with that
+//!    key is served normally, so a client that retries at least that many times always gets
+//!    through. `0` disables random faults.
+//! 5. The route answers; `total_skew` is added to every announced total (NCR `count`, SWR
+//!    `Content-Range` total and `total_range`), clamped at 0, while the items served stay true.
+//!
+//! ## Statistics
+//!
+//! [`Emulator::stats`] counts requests by route template and status (`"GET /v2/manage/repos"`,
+//! `"GET /ncr/api/v2/repositories/{registry}/{image}/tags"` with the region prefix spelled out,
+//! status `0` for dropped connections, `"{METHOD} (unmatched)"` for unknown paths), the current
+//! and peak number of requests in flight, and each kind of injected fault.
+//!
+//! ## Fixtures
+//!
+//! [`Fixture`] is plain serde data, loadable from and savable to JSON ([`Fixture::load`],
+//! [`Fixture::save`]); see the [`fixture`] module for the format. [`Fixture::sample`] is a small
+//! hand-written company (used by `reginv demo`); [`Fixture::generate`] makes deterministic data
+//! of any size with names containing `/`, `.`, `-` and `_`, 0 or more tags per repository,
+//! multi-platform tags, times over years, public and private repositories.
+//!
+//! ## Running the binary
+//!
+//! ```text
+//! reginv-emulator --listen 127.0.0.1:8080 --seed 7 --repos 500 --tags 12 --latency-ms 20 --fault-rate 0.05
+//! reginv-emulator --fixture my-registries.json --json
+//! ```
+//!
+//! - `--repos N` generates exactly N repositories **per provider**: NCR's are dealt round-robin
+//!   over `--registries` (default 2) registries in each of `kr`, `sgn` and `jpn`; SWR's over
+//!   `--registries` namespaces. `--tags T` is the **most** tags a repository gets: each draws
+//!   uniformly from `--min-tags` (default 0) to T, so the average is about `(min + T) / 2`.
+//!   `--seed` seeds the data and, unless `--fault-seed` is given, the faults. Without `--repos`
+//!   and `--fixture`, the sample company is served. `--save-fixture FILE` writes what is served.
+//! - `--fault-rate P` spreads P evenly over 429, 5xx, drop and truncate (P/4 each);
+//!   `--throttle-rate`, `--server-error-rate`, `--drop-rate` and `--truncate-rate` override a
+//!   share. Also `--latency-ms`, `--jitter-ms`, `--retry-after`, `--max-consecutive-faults`,
+//!   `--rate-limit`, `--total-skew`, `--ncp-max-page-size` and the credentials.
+//! - It prints its URLs and its own throwaway credentials; with `--json`, exactly one JSON line
+//!   on stdout: `{"base_url":…,"ncp":{"endpoint","access_key","secret_key"},"swr":{"endpoint",
+//!   "access_key","secret_key","token"},"fixture":{counts}}`. It runs until Ctrl-C or SIGTERM.
+//!
+//! Not emulated: deleting registries, the `/v3` marker-paged SWR APIs, the government-cloud NCR
+//! hosts, and SWR's five-bad-signatures lock-out.
 
 #![warn(missing_docs)]
 
