@@ -10,6 +10,7 @@ use std::io;
 pub struct CliError {
     message: String,
     exit_code: i32,
+    quiet: bool,
 }
 
 impl CliError {
@@ -18,12 +19,21 @@ impl CliError {
         CliError {
             message: message.into(),
             exit_code: 1,
+            quiet: false,
         }
     }
 
-    /// A failure to write the output (`what` names the destination).
+    /// A failure to write the output (`what` names the destination). A closed pipe (the reader,
+    /// say `head`, has seen enough) ends the run quietly.
     pub fn write(what: &str, err: &io::Error) -> Self {
-        CliError::new(format!("cannot write {what}: {err}"))
+        let mut error = CliError::new(format!("cannot write {what}: {err}"));
+        error.quiet = err.kind() == io::ErrorKind::BrokenPipe;
+        error
+    }
+
+    /// Whether the message is worth printing (not for a closed pipe).
+    pub fn should_print(&self) -> bool {
+        !self.quiet
     }
 
     /// The exit status to end with.

@@ -30,7 +30,9 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(err) => {
-            eprintln!("reginv: {err}");
+            if err.should_print() {
+                eprintln!("reginv: {err}");
+            }
             ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(1))
         }
     }

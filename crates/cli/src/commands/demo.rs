@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 
 use reginv::{Config, Inventory, ProviderConfig};
+use reginv_emulator::fixture::NCP_REGIONS;
 use reginv_emulator::{Emulator, Fixture};
 
 use crate::cli::DemoArgs;
@@ -19,12 +20,12 @@ pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
         .start()
         .await
         .map_err(|e| CliError::new(format!("cannot start the built-in emulator: {e}")))?;
+    tracing::info!(url = %emulator.base_url(), "built-in emulator listening");
     if std::io::stderr().is_terminal() {
         eprintln!(
-            "reginv: demo: listing the built-in emulator's sample accounts (NCR at {}, SWR at {}); \
-             no credentials, no network",
-            emulator.ncp_endpoint(),
-            emulator.swr_endpoint()
+            "reginv: demo: a real inventory of the built-in emulator's sample accounts at {} \
+             (no credentials, no network)",
+            emulator.base_url()
         );
     }
     let result = match Inventory::from_config(&demo_config(&emulator)) {
@@ -41,11 +42,13 @@ fn demo_config(emulator: &Emulator) -> Config {
     let fixture = emulator.fixture();
     let ncp = emulator.ncp_credentials();
     let swr = emulator.swr_credentials();
-    let mut providers: Vec<ProviderConfig> = fixture
-        .ncp
-        .keys()
+    // In the vendor's order (kr, sgn, jpn), not alphabetical.
+    let mut providers: Vec<ProviderConfig> = NCP_REGIONS
+        .iter()
+        .map(|(region, _)| *region)
+        .filter(|region| fixture.ncp.contains_key(*region))
         .map(|region| {
-            ProviderConfig::new(format!("ncp-{region}"), "ncp", region.as_str())
+            ProviderConfig::new(format!("ncp-{region}"), "ncp", region)
                 .with_endpoint(emulator.ncp_endpoint())
                 .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
         })

@@ -9,7 +9,11 @@ use crate::error::CliError;
 /// Loads the configuration, then lists and writes the inventory.
 pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
     let (config, origin) = find_config(args.config.as_deref())?;
-    tracing::info!(?origin, "configuration loaded");
+    tracing::info!(
+        ?origin,
+        sources = config.providers.len(),
+        "configuration loaded"
+    );
     let inventory = Inventory::from_config(&config)?;
     super::list(inventory, &args.selection, &args.output, verbose).await
 }

@@ -202,3 +202,61 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+    use reginv::{ErrorKind, Failure, ProviderKind, Source, SourceStatus, Tag};
+
+    #[test]
+    fn a_report_prints_repositories_sources_totals_and_errors() {
+        let source = Source::new("ncp-kr", ProviderKind::Ncp, "kr", "http://127.0.0.1:1");
+        let mut repo = Repository::new(&source, "reg", "team/app");
+        repo.size_bytes = Some(3 * 1024 * 1024);
+        repo.pull_count = Some(42);
+        repo.public = Some(true);
+        repo.tags = Some(vec![Tag::new("1.0"), Tag::new("latest")]);
+        let mut summary = SourceSummary::new(&source);
+        summary.status = SourceStatus::Partial;
+        summary.repositories = 1;
+        summary.tags = 2;
+        summary.errors = 1;
+        summary.requests = 5;
+        let mut failure = Failure::new(&source, "list_tags", ErrorKind::Timeout, "too slow");
+        failure.target = Some("reg/other".into());
+        let report = InventoryReport::new(vec![summary], vec![repo], vec![failure]);
+        let mut out = Vec::new();
+        write_table(&report, TagDepth::Names, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("SOURCE"), "{text}");
+        assert!(lines[0].ends_with("TAG NAMES"), "{text}");
+        assert!(
+            lines[1].contains("team/app") && lines[1].contains("3.0 MiB"),
+            "{text}"
+        );
+        assert!(
+            lines[1].contains(" 42 ") && lines[1].ends_with("yes     1.0, latest"),
+            "{text}"
+        );
+        assert!(text.contains("partial"), "{text}");
+        assert!(
+            text.contains("INCOMPLETE: 1 repositories, 2 tags from 1 sources; 1 error(s)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ncp-kr: list_tags reg/other failed (timeout): too slow"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_empty_report_says_so() {
+        let report = InventoryReport::new(vec![], vec![], vec![]);
+        let mut out = Vec::new();
+        write_table(&report, TagDepth::None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("No repositories found."), "{text}");
+        assert!(text.contains("Complete: 0 repositories"), "{text}");
+    }
+}
