@@ -89,7 +89,8 @@ pub struct DemoArgs {
 /// The options that shape the output.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
-    /// Output format [default: table when stdout is a terminal, json otherwise].
+    /// Output format [default: table when the output is a terminal, json otherwise (pipes,
+    /// files)].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
@@ -118,7 +119,8 @@ pub struct SelectionArgs {
     #[arg(long = "repo", value_name = "GLOB")]
     pub repository_glob: Option<String>,
 
-    /// How many requests may be in flight at once, across all sources.
+    /// How many requests may be in flight at once, across all sources [default: 32; at most 8
+    /// per source].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
 }

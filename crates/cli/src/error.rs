@@ -31,6 +31,15 @@ impl CliError {
         error
     }
 
+    /// The run was interrupted (Ctrl-C): exit status 130, as shells report it.
+    pub fn interrupted() -> Self {
+        CliError {
+            message: "interrupted".to_string(),
+            exit_code: 130,
+            quiet: false,
+        }
+    }
+
     /// Whether the message is worth printing (not for a closed pipe).
     pub fn should_print(&self) -> bool {
         !self.quiet

@@ -27,7 +27,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    // Ctrl-C drops the running command: a half-written --output file is removed on the way.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = commands::run(cli) => outcome,
+            _ = tokio::signal::ctrl_c() => Err(error::CliError::interrupted()),
+        }
+    });
+    match outcome {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(err) => {
             if err.should_print() {

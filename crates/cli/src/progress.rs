@@ -60,9 +60,6 @@ impl Progress {
                 self.sources_done += 1;
                 true
             }
-            // The event enum may grow; new kinds only redraw.
-            #[allow(unreachable_patterns)]
-            _ => false,
         };
         self.draw(force);
     }

@@ -6,7 +6,7 @@ mod inventory;
 
 use reginv::{Filter, Inventory, InventoryOptions, TagDepth};
 
-use crate::cli::{Cli, Command, NcpCommand, OutputArgs, SelectionArgs, Tags};
+use crate::cli::{Cli, Command, Format, NcpCommand, OutputArgs, SelectionArgs, Tags};
 use crate::error::CliError;
 use crate::output::{self, destination::Destination};
 use crate::progress::Progress;
@@ -36,7 +36,9 @@ async fn list(
         .iter()
         .filter(|p| wanted.is_empty() || wanted.contains(&p.source().name))
         .count();
-    let progress = Progress::new(Progress::wanted(verbose), selected);
+    // NDJSON lines on a terminal would land on the progress line: no progress then.
+    let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
+    let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
     output::write_inventory(&inventory, format, destination, progress).await
 }
 

@@ -36,8 +36,6 @@ impl ReportAssembler {
             InventoryEvent::Repository(repo) => self.repositories.push(*repo),
             InventoryEvent::Failure(failure) => self.errors.push(failure),
             InventoryEvent::SourceFinished(summary) => self.sources.push(summary),
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
     }
 

@@ -76,8 +76,6 @@ impl<'a> NdjsonWriter<'a> {
             }
             InventoryEvent::Failure(_) => self.errors += 1,
             InventoryEvent::SourceFinished(summary) => self.sources.push(summary.clone()),
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
         self.write_line(event)
     }
