@@ -10,8 +10,6 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "reginv",
     version,
-    about,
-    long_about = None,
     after_help = "Try `reginv demo` for a complete inventory against the built-in emulator \
                   (no credentials, no network).\n\
                   Exit status: 0 complete; 2 printed but incomplete (some errors); \
@@ -31,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List every registry, repository and tag the configured accounts can see.
-    #[command(after_help = CONFIG_HELP)]
+    #[command(after_help = INVENTORY_HELP)]
     Inventory(InventoryArgs),
     /// Run a real inventory against the built-in emulator (no credentials, no network).
     ///
@@ -43,8 +41,10 @@ pub enum Command {
     Ncp(NcpCommand),
 }
 
-/// Where the configuration comes from.
-pub const CONFIG_HELP: &str = "\
+/// Where the configuration comes from (the text, for `concat!`).
+macro_rules! config_help {
+    () => {
+        "\
 Configuration: --config FILE, else ./reginv.toml, else the vendors' environment variables
 (NCLOUD_ACCESS_KEY, NCLOUD_SECRET_KEY [, NCLOUD_REGION]; HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK,
 HUAWEICLOUD_SDK_REGION [, HUAWEICLOUD_SDK_PROJECT_ID]). A minimal reginv.toml:
@@ -54,9 +54,19 @@ HUAWEICLOUD_SDK_REGION [, HUAWEICLOUD_SDK_PROJECT_ID]). A minimal reginv.toml:
     kind = \"ncp\"
     region = \"kr\"
     access_key_env = \"NCLOUD_ACCESS_KEY\"
-    secret_key_env = \"NCLOUD_SECRET_KEY\"
+    secret_key_env = \"NCLOUD_SECRET_KEY\""
+    };
+}
 
-Exit status: 0 complete; 2 printed but incomplete (some errors); 1 nothing could be listed.";
+/// Where the configuration comes from.
+pub const CONFIG_HELP: &str = config_help!();
+
+/// The help after `reginv inventory --help`: configuration and exit status.
+pub const INVENTORY_HELP: &str = concat!(
+    config_help!(),
+    "\n\nExit status: 0 complete; 2 printed but incomplete (some errors); 1 nothing could be \
+     listed; 130 interrupted."
+);
 
 /// `reginv inventory`.
 #[derive(Debug, Args)]
