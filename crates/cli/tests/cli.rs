@@ -588,6 +588,18 @@ async fn bad_credentials_on_one_source_exit_2_and_name_it() {
             assert_eq!(report_full_names(&doc), others);
         }
     }
+
+    // When that is the only source selected, nothing could be listed: exit 1, but the report
+    // (with its error) is still written.
+    let out = reginv_async(
+        dir.path(),
+        &["inventory", "--format", "json", "--source", "ncp-kr"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = parse_json(&out);
+    assert_eq!(doc["sources"][0]["status"], "failed");
+    assert_eq!(doc["repositories"], Value::Array(vec![]));
     emulator.shutdown().await;
 }
 
