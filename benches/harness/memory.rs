@@ -1,0 +1,312 @@
+//! The memory rows: the `reginv` binary as a child process streaming `--format ndjson
+//! --tags full`, its peak RSS read from the kernel when it is reaped.
+//!
+//! The peak comes from `wait4(pid)`'s `struct rusage` (`ru_maxrss`, KiB on Linux): the same
+//! figure `getrusage(RUSAGE_CHILDREN)` gives, but for this one child only, so neither an
+//! earlier, larger run nor a nested `cargo build` can stand in for it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use reginv_emulator::Faults;
+
+use super::host::EmulatorHost;
+use super::report::{thousands, Row, RowKind};
+use super::scenario::{self, NCR_REGION, SWR_REGION};
+use super::settings::{BinarySource, Settings};
+
+/// The target directory: `CARGO_TARGET_DIR`, else the workspace's `target/`.
+fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(dir)
+            }
+        }
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+    }
+}
+
+/// The `reginv` binary: `REGINV_BENCH_BIN` when set; else built with a nested
+/// `cargo build --release -p reginv-cli` ([`BinarySource::BuildRelease`]) or found in the
+/// target directory ([`BinarySource::Existing`]). `Err` is the reason the rows are skipped.
+pub fn binary(source: &BinarySource) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os("REGINV_BENCH_BIN") {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!("REGINV_BENCH_BIN={} is not a file", path.display()))
+        };
+    }
+    let name = format!("reginv{}", std::env::consts::EXE_SUFFIX);
+    match source {
+        BinarySource::BuildRelease => {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+            eprintln!("[bench] building the reginv binary: {cargo} build --release -p reginv-cli");
+            let status = Command::new(&cargo)
+                .args(["build", "--release", "-p", "reginv-cli"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+            if !status.success() {
+                return Err(format!(
+                    "cargo build --release -p reginv-cli failed ({status})"
+                ));
+            }
+            let path = target_dir().join("release").join(&name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(format!("{} is missing after the build", path.display()))
+            }
+        }
+        BinarySource::Existing => ["debug", "release"]
+            .iter()
+            .map(|profile| target_dir().join(profile).join(&name))
+            .find(|p| p.is_file())
+            .ok_or_else(|| {
+                format!(
+                    "no reginv binary in {}/{{debug,release}} (run `cargo build -p reginv-cli` \
+                     first, or set REGINV_BENCH_BIN)",
+                    target_dir().display()
+                )
+            }),
+    }
+}
+
+/// A directory under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<TempDir, String> {
+        let path = std::env::temp_dir().join(format!(
+            "reginv-bench-{label}-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        std::fs::create_dir_all(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(TempDir(path))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// TOML-quotes `s`.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A `reginv.toml` with one NCR and one SWR source, both on `host`'s emulator.
+fn config_toml(host: &EmulatorHost) -> String {
+    let emulator = host.emulator();
+    let ncp = emulator.ncp_credentials();
+    let swr = emulator.swr_credentials();
+    format!(
+        "[[providers]]\nname = \"ncr-bench\"\nkind = \"ncp\"\nregion = {}\nendpoint = {}\n\
+         access_key = {}\nsecret_key = {}\n\n\
+         [[providers]]\nname = \"swr-bench\"\nkind = \"huawei\"\nregion = {}\nendpoint = {}\n\
+         access_key = {}\nsecret_key = {}\n",
+        quoted(NCR_REGION),
+        quoted(&emulator.ncp_endpoint()),
+        quoted(&ncp.access_key),
+        quoted(ncp.secret_key.expose()),
+        quoted(SWR_REGION),
+        quoted(&emulator.swr_endpoint()),
+        quoted(&swr.access_key),
+        quoted(swr.secret_key.expose()),
+    )
+}
+
+/// What the child wrote on stdout.
+#[derive(Default)]
+struct Counted {
+    repositories: u64,
+    tags: u64,
+    other: u64,
+    bad_lines: u64,
+}
+
+fn count_lines(reader: impl std::io::Read) -> Counted {
+    let mut counted = Counted::default();
+    for line in BufReader::new(reader).lines() {
+        let Ok(line) = line else {
+            counted.bad_lines += 1;
+            break;
+        };
+        match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(value) if value.get("type").and_then(|t| t.as_str()) == Some("repository") => {
+                counted.repositories += 1;
+                counted.tags += value
+                    .get("tags")
+                    .and_then(|t| t.as_array())
+                    .map_or(0, |t| t.len() as u64);
+            }
+            Ok(_) => counted.other += 1,
+            Err(_) => counted.bad_lines += 1,
+        }
+    }
+    counted
+}
+
+/// Waits for `pid` and returns its exit status and peak RSS in KiB.
+fn reap(pid: u32) -> Result<(i32, u64), String> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} out of range"))?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value; `wait4` fills it for our own child `pid`,
+    // and `status` is a valid, writable int.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if reaped != pid {
+        return Err(format!(
+            "wait4({pid}) failed: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok((code, u64::try_from(usage.ru_maxrss).unwrap_or(0)))
+}
+
+/// One memory row: `repositories` in total, half NCR and half SWR, 10 tags each.
+fn memory_row(settings: &Settings, binary: &Path, repositories: usize) -> Result<Row, String> {
+    let id = format!("memory-{repositories}");
+    eprintln!("[bench] {id}: reginv inventory --format ndjson --tags full on {repositories} repositories …");
+    let half = repositories / 2;
+    let fixture = scenario::fixture(11, half, settings.registries, settings.tags);
+    let expected_repositories =
+        (fixture.ncp_repository_count() + fixture.swr_repository_count()) as u64;
+    let expected_tags = (fixture.ncp_tag_count() + fixture.swr_tag_count()) as u64;
+    let host = EmulatorHost::start(fixture, Faults::none(), 100)?;
+    let dir = TempDir::new(&id)?;
+    let config = dir.0.join("reginv.toml");
+    std::fs::write(&config, config_toml(&host))
+        .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    let stderr_path = dir.0.join("stderr.txt");
+    let stderr = std::fs::File::create(&stderr_path)
+        .map_err(|e| format!("cannot create {}: {e}", stderr_path.display()))?;
+    host.emulator().reset_stats();
+    let started = Instant::now();
+    let mut child = Command::new(binary)
+        .arg("inventory")
+        .arg("--config")
+        .arg(&config)
+        .args(["--format", "ndjson", "--tags", "full"])
+        .current_dir(&dir.0)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(stderr))
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| "the child has no stdout".to_string())?;
+    let counter = std::thread::spawn(move || count_lines(stdout));
+    let (code, peak_kib) = reap(child.id())?;
+    let wall = started.elapsed();
+    let counted = counter
+        .join()
+        .map_err(|_| "the stdout reader panicked".to_string())?;
+    let stats = host.emulator().stats();
+    host.stop();
+    if code != 0 || counted.repositories != expected_repositories || counted.tags != expected_tags {
+        let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+        let tail: String = log
+            .lines()
+            .rev()
+            .take(10)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(format!(
+            "{id}: reginv exited with {code} after {} repositories / {} tags (expected {expected_repositories} / \
+             {expected_tags}, {} bad lines); its stderr ends:\n{tail}",
+            counted.repositories, counted.tags, counted.bad_lines
+        ));
+    }
+    let mut row = Row::new(
+        &id,
+        RowKind::Memory { repositories },
+        format!(
+            "`reginv inventory --format ndjson --tags full`, {} repos ({} NCR + {} SWR) × {} tags, no added latency",
+            thousands(expected_repositories),
+            thousands(half as u64),
+            thousands(half as u64),
+            settings.tags
+        ),
+    );
+    row.requests = Some(stats.requests);
+    row.peak_in_flight = Some(stats.peak_in_flight);
+    row.wall = Some(wall);
+    row.peak_rss_kib = Some(peak_kib);
+    eprintln!(
+        "[bench] {id}: peak RSS {:.1} MiB, {} requests in {:.3} s",
+        peak_kib as f64 / 1024.0,
+        stats.requests,
+        wall.as_secs_f64()
+    );
+    Ok(row)
+}
+
+/// The memory rows (skipped, with the reason, when there is no binary).
+pub fn memory_rows(settings: &Settings) -> Result<Vec<Row>, String> {
+    let ids: Vec<(usize, String)> = settings
+        .memory_repositories
+        .iter()
+        .map(|&n| (n, format!("memory-{n}")))
+        .filter(|(_, id)| settings.wants(id))
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let binary = match binary(&settings.binary) {
+        Ok(path) => path,
+        Err(reason) => {
+            eprintln!("[bench] memory rows skipped: {reason}");
+            return Ok(ids
+                .into_iter()
+                .map(|(n, id)| {
+                    let mut row = Row::new(
+                        id,
+                        RowKind::Memory { repositories: n },
+                        "`reginv inventory --format ndjson --tags full`",
+                    );
+                    row.skipped = Some(reason.clone());
+                    row
+                })
+                .collect());
+        }
+    };
+    eprintln!("[bench] memory rows use {}", binary.display());
+    ids.into_iter()
+        .map(|(n, _)| memory_row(settings, &binary, n))
+        .collect()
+}

@@ -1,0 +1,471 @@
+//! The inventory rows: the same data listed by `Inventory::collect` at several concurrency
+//! levels, and one request at a time the way the vendor SDKs page.
+//!
+//! The lower bound of a row is `latency × max(chain, ceil(fewest requests / concurrency))`:
+//! no client can finish before the longest chain of requests that each need the previous
+//! answer, nor before it has pushed every request through `concurrency` slots. Both are
+//! computed from the fixture and the page sizes the row used, never from what the code did.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reginv::{
+    Cursor, Error, Inventory, InventoryOptions, InventoryReport, Page, RegistryProvider,
+    Repository, RepositoryQuery, RepositoryRef, TagDepth,
+};
+use reginv_emulator::{Fixture, FixtureSizes};
+use reginv_huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
+use reginv_ncp::{NcpConfig, NcpProvider, NcpRegion};
+
+use super::cpu::threads_cpu;
+use super::host::{EmulatorHost, CLIENT, EMULATOR};
+use super::report::{thousands, Row, RowKind, Vendor};
+use super::settings::Settings;
+use super::timeline;
+
+/// The NCR region the fixtures fill.
+pub const NCR_REGION: &str = "kr";
+/// The SWR region the providers name.
+pub const SWR_REGION: &str = "ap-southeast-1";
+
+/// A fixture of `repositories` repositories per vendor with exactly `tags` tags each, dealt
+/// over `registries` NCR registries (region `kr` only) and as many SWR namespaces.
+pub fn fixture(seed: u64, repositories: usize, registries: usize, tags: usize) -> Fixture {
+    let sizes = FixtureSizes {
+        ncp_regions: vec![NCR_REGION.to_string()],
+        registries,
+        total_repositories: Some(repositories),
+        min_tags: tags,
+        max_tags: tags,
+        ..FixtureSizes::default()
+    };
+    Fixture::generate(seed, sizes)
+}
+
+/// The NCR provider of the bench source, talking to `host`'s emulator.
+pub fn ncr_provider(host: &EmulatorHost, page_size: Option<u32>) -> Result<NcpProvider, String> {
+    let emulator = host.emulator();
+    let mut config = NcpConfig::new("ncr-bench", NcpRegion::Kr)
+        .with_endpoint(emulator.ncp_endpoint())
+        .with_credentials(emulator.ncp_credentials());
+    if let Some(size) = page_size {
+        config = config.with_page_size(size);
+    }
+    NcpProvider::new(config).map_err(|e| format!("cannot build the NCR provider: {e}"))
+}
+
+/// The SWR provider of the bench source, talking to `host`'s emulator.
+pub fn swr_provider(host: &EmulatorHost, page_size: Option<u32>) -> Result<HuaweiProvider, String> {
+    let emulator = host.emulator();
+    let keys = emulator.swr_credentials();
+    let mut config = HuaweiConfig::new("swr-bench", SWR_REGION)
+        .with_endpoint(emulator.swr_endpoint())
+        .with_credentials(HuaweiCredentials::aksk(
+            keys.access_key.clone(),
+            keys.secret_key.clone(),
+        ));
+    if let Some(size) = page_size {
+        config = config.with_page_size(size);
+    }
+    HuaweiProvider::new(config).map_err(|e| format!("cannot build the SWR provider: {e}"))
+}
+
+/// The provider of `vendor` and the page size it lists with.
+fn provider(
+    vendor: Vendor,
+    host: &EmulatorHost,
+    page_size: Option<u32>,
+) -> Result<(Arc<dyn RegistryProvider>, u32), String> {
+    Ok(match vendor {
+        Vendor::Ncr => {
+            let size = page_size.unwrap_or(reginv_ncp::DEFAULT_PAGE_SIZE);
+            (Arc::new(ncr_provider(host, Some(size))?), size)
+        }
+        Vendor::Swr => {
+            let p = swr_provider(host, page_size)?;
+            let size = p.page_size().unwrap_or(reginv_huawei::DEFAULT_PAGE_SIZE);
+            (Arc::new(p), size)
+        }
+    })
+}
+
+/// What a complete inventory of one vendor's half of the fixture holds, and what listing it
+/// costs at least.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    /// Repositories.
+    pub repositories: u64,
+    /// Tags over every repository.
+    pub tags: u64,
+    /// The fewest requests, at the page size used.
+    pub requests: u64,
+    /// The longest chain of requests that each need the answer of the one before.
+    pub chain: u64,
+}
+
+/// Pages a listing of `items` takes at `size` (an empty listing still costs one request).
+fn pages(items: usize, size: u32) -> u64 {
+    (items as u64).div_ceil(u64::from(size.max(1))).max(1)
+}
+
+/// Requests in a row to reach the last page of a listing of `items`: the first page, then,
+/// once it announced the total, every later page at once.
+fn listing_chain(items: usize, size: u32) -> u64 {
+    if pages(items, size) > 1 {
+        2
+    } else {
+        1
+    }
+}
+
+impl Expected {
+    /// The expectation for `vendor` at `depth`, listing with pages of `page_size`.
+    ///
+    /// - NCR lists per registry: registries → a registry's first image page (→ its later
+    ///   pages, known from `count`) → each image's first tag page (→ later tag pages). Tag
+    ///   names need the tag listing too, so `names` and `full` cost the same.
+    /// - SWR lists every repository in one listing (first page → later pages, known from
+    ///   `Content-Range`) whose items carry the tag names, so `names` needs nothing else;
+    ///   `full` adds each repository's tag listing.
+    pub fn of(fixture: &Fixture, vendor: Vendor, depth: TagDepth, page_size: u32) -> Expected {
+        let wants_tags = depth != TagDepth::None;
+        match vendor {
+            Vendor::Ncr => {
+                let registries = fixture.ncp.get(NCR_REGION).cloned().unwrap_or_default();
+                let mut requests = pages(registries.len(), page_size);
+                let registry_chain = listing_chain(registries.len(), page_size);
+                let mut chain = registry_chain;
+                let (mut repositories, mut tags) = (0u64, 0u64);
+                for registry in &registries {
+                    requests += pages(registry.images.len(), page_size);
+                    let image_chain = listing_chain(registry.images.len(), page_size);
+                    chain = chain.max(registry_chain + image_chain);
+                    for image in &registry.images {
+                        repositories += 1;
+                        tags += image.tags.len() as u64;
+                        if wants_tags {
+                            requests += pages(image.tags.len(), page_size);
+                            let tag_chain = listing_chain(image.tags.len(), page_size);
+                            chain = chain.max(registry_chain + image_chain + tag_chain);
+                        }
+                    }
+                }
+                Expected {
+                    repositories,
+                    tags,
+                    requests,
+                    chain,
+                }
+            }
+            Vendor::Swr => {
+                let repos: Vec<usize> = fixture
+                    .swr
+                    .namespaces
+                    .iter()
+                    .flat_map(|ns| ns.repos.iter().map(|r| r.tags.len()))
+                    .collect();
+                let mut requests = pages(repos.len(), page_size);
+                let repo_chain = listing_chain(repos.len(), page_size);
+                let mut chain = repo_chain;
+                if depth == TagDepth::Full {
+                    for &n in &repos {
+                        requests += pages(n, page_size);
+                        chain = chain.max(repo_chain + listing_chain(n, page_size));
+                    }
+                }
+                Expected {
+                    repositories: repos.len() as u64,
+                    tags: repos.iter().map(|&n| n as u64).sum(),
+                    requests,
+                    chain,
+                }
+            }
+        }
+    }
+
+    /// The lower bound on the wall time at `concurrency` requests in flight.
+    pub fn bound(&self, latency: Duration, concurrency: usize) -> Duration {
+        let slots = self.requests.div_ceil(concurrency.max(1) as u64);
+        latency * u32::try_from(self.chain.max(slots)).unwrap_or(u32::MAX)
+    }
+}
+
+/// Checks that `repositories` is the complete inventory: every repository, every tag, the
+/// details `depth` asks for. A benchmark that lists nothing measures nothing.
+pub fn verify(
+    what: &str,
+    repositories: &[Repository],
+    expected: &Expected,
+    depth: TagDepth,
+) -> Result<(), String> {
+    if repositories.len() as u64 != expected.repositories {
+        return Err(format!(
+            "{what}: listed {} repositories, expected {}",
+            repositories.len(),
+            expected.repositories
+        ));
+    }
+    let tags: u64 = repositories
+        .iter()
+        .map(|r| r.tags.as_ref().map_or(0, |t| t.len() as u64))
+        .sum();
+    if depth != TagDepth::None && tags != expected.tags {
+        return Err(format!(
+            "{what}: listed {tags} tags, expected {}",
+            expected.tags
+        ));
+    }
+    if let Some(repo) = repositories
+        .iter()
+        .find(|r| r.tags.is_none() && depth != TagDepth::None)
+    {
+        return Err(format!("{what}: {} has no tag list", repo.full_name));
+    }
+    if depth == TagDepth::Full {
+        let bare = repositories
+            .iter()
+            .flat_map(|r| r.tags.iter().flatten())
+            .filter(|t| t.digest.is_none())
+            .count();
+        if bare > 0 {
+            return Err(format!("{what}: {bare} tags have no digest at depth full"));
+        }
+    }
+    Ok(())
+}
+
+fn check_report(
+    what: &str,
+    report: &InventoryReport,
+    expected: &Expected,
+    depth: TagDepth,
+) -> Result<u64, String> {
+    if !report.complete || !report.errors.is_empty() {
+        let first = report.errors.first().map_or_else(String::new, |f| {
+            format!(": {} {:?} {}", f.operation, f.target, f.message)
+        });
+        return Err(format!(
+            "{what}: the inventory is not complete ({} errors){first}",
+            report.errors.len()
+        ));
+    }
+    verify(what, &report.repositories, expected, depth)?;
+    let summary = report
+        .sources
+        .first()
+        .ok_or_else(|| format!("{what}: the report has no source summary"))?;
+    Ok(summary.requests)
+}
+
+/// Runs the inventory rows (and their SDK row) of `vendor` at `depth`.
+pub fn inventory_rows(
+    settings: &Settings,
+    host: &EmulatorHost,
+    fixture: &Fixture,
+    vendor: Vendor,
+    depth: TagDepth,
+) -> Result<Vec<Row>, String> {
+    let mut rows = Vec::new();
+    let scenario = format!(
+        "{} {depth}, {} repos × {} tags",
+        vendor.label(),
+        thousands(settings.repositories as u64),
+        settings.tags
+    );
+    for &concurrency in &settings.concurrency {
+        let id = format!("{}-{depth}-c{concurrency}", vendor.id());
+        if !settings.wants(&id) {
+            continue;
+        }
+        eprintln!("[bench] {id}: Inventory::collect at concurrency {concurrency} …");
+        let (provider, page_size) = provider(vendor, host, None)?;
+        let expected = Expected::of(fixture, vendor, depth, page_size);
+        let options = InventoryOptions::default()
+            .with_depth(depth)
+            .with_concurrency(concurrency)
+            .with_per_source_concurrency(concurrency);
+        let inventory = Inventory::new(vec![provider])
+            .with_options(options)
+            .map_err(|e| format!("{id}: {e}"))?;
+        let runtime = super::host::client_runtime()?;
+        host.emulator().reset_stats();
+        let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
+        let started = Instant::now();
+        // Spawned, so the whole client runs on the runtime's (measured) worker threads.
+        let report = timeline::sampled(
+            &id,
+            timeline::wanted(&id),
+            host.emulator(),
+            Duration::from_millis(50),
+            || runtime.block_on(runtime.spawn(async move { inventory.collect().await })),
+        )
+        .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
+        let wall = started.elapsed();
+        let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
+        let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+        drop(runtime);
+        let stats = host.emulator().stats();
+        let reported = check_report(&id, &report, &expected, depth)?;
+        if reported != stats.requests {
+            return Err(format!(
+                "{id}: the report counts {reported} requests but the emulator received {}",
+                stats.requests
+            ));
+        }
+        let mut row = Row::new(
+            &id,
+            RowKind::Inventory {
+                vendor,
+                depth,
+                concurrency,
+            },
+            format!("{scenario}, pages of {page_size}"),
+        );
+        row.requests = Some(stats.requests);
+        row.fewest_requests = Some(expected.requests);
+        row.peak_in_flight = Some(stats.peak_in_flight);
+        row.wall = Some(wall);
+        row.latency = Some(settings.latency);
+        row.client_cpu = Some(client_cpu);
+        row.emulator_cpu = Some(emulator_cpu);
+        row.chain = Some(expected.chain);
+        row.bound = Some(expected.bound(settings.latency, concurrency));
+        eprintln!(
+            "[bench] {id}: {} requests in {:.3} s (bound {:.3} s)",
+            stats.requests,
+            wall.as_secs_f64(),
+            row.bound.unwrap_or_default().as_secs_f64()
+        );
+        rows.push(row);
+    }
+    let id = format!("{}-{depth}-sdk", vendor.id());
+    if settings.wants(&id) {
+        rows.push(sdk_row(
+            settings, host, fixture, vendor, depth, &id, &scenario,
+        )?);
+    }
+    let sdk_wall = rows.iter().find(|r| r.id == id).and_then(|r| r.wall);
+    let fast = format!("{}-{depth}-c{}", vendor.id(), settings.speedup_concurrency);
+    if let (Some(sdk), Some(row)) = (sdk_wall, rows.iter_mut().find(|r| r.id == fast)) {
+        row.speedup = row
+            .wall
+            .filter(|w| !w.is_zero())
+            .map(|w| sdk.as_secs_f64() / w.as_secs_f64());
+    }
+    Ok(rows)
+}
+
+/// The SDK-style row: the backend's page methods called one at a time, page after page,
+/// repository after repository, with the vendor SDK's default page size.
+fn sdk_row(
+    settings: &Settings,
+    host: &EmulatorHost,
+    fixture: &Fixture,
+    vendor: Vendor,
+    depth: TagDepth,
+    id: &str,
+    scenario: &str,
+) -> Result<Row, String> {
+    let size = match vendor {
+        Vendor::Ncr => settings.sdk_page_size_ncr,
+        Vendor::Swr => settings.sdk_page_size_swr,
+    };
+    eprintln!("[bench] {id}: one request at a time, pages of {size} …");
+    let (provider, page_size) = provider(vendor, host, Some(size))?;
+    let expected = Expected::of(fixture, vendor, depth, page_size);
+    let runtime = super::host::client_runtime()?;
+    host.emulator().reset_stats();
+    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
+    let started = Instant::now();
+    let repositories = runtime
+        .block_on(runtime.spawn(sdk_inventory(provider, vendor, depth)))
+        .map_err(|e| format!("{id}: the task failed: {e}"))?
+        .map_err(|e| format!("{id}: {e}"))?;
+    let wall = started.elapsed();
+    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
+    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    drop(runtime);
+    let stats = host.emulator().stats();
+    verify(id, &repositories, &expected, depth)?;
+    let mut row = Row::new(
+        id,
+        RowKind::Sdk {
+            vendor,
+            depth,
+            page_size,
+        },
+        format!("{scenario}, pages of {page_size}, one request at a time"),
+    );
+    row.requests = Some(stats.requests);
+    row.fewest_requests = Some(expected.requests);
+    row.peak_in_flight = Some(stats.peak_in_flight);
+    row.wall = Some(wall);
+    row.latency = Some(settings.latency);
+    row.client_cpu = Some(client_cpu);
+    row.emulator_cpu = Some(emulator_cpu);
+    row.chain = Some(expected.chain);
+    row.bound = Some(expected.bound(settings.latency, 1));
+    eprintln!(
+        "[bench] {id}: {} requests in {:.3} s",
+        stats.requests,
+        wall.as_secs_f64()
+    );
+    Ok(row)
+}
+
+/// Every page of a listing, one request after another, following `next`.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, Error>
+where
+    F: FnMut(Option<Cursor>) -> Fut,
+    Fut: Future<Output = Result<Page<T>, Error>>,
+{
+    const MAX_PAGES: usize = 1_000_000;
+    let mut items = Vec::new();
+    let mut cursor = None;
+    for _ in 0..MAX_PAGES {
+        let page = fetch(cursor).await?;
+        let empty = page.items.is_empty();
+        items.extend(page.items);
+        match page.next {
+            Some(next) if !empty => cursor = Some(next),
+            _ => return Ok(items),
+        }
+    }
+    Err(Error::protocol("the listing did not end"))
+}
+
+/// The inventory as a user of the vendor SDK writes it: nested loops, one request at a time.
+async fn sdk_inventory(
+    provider: Arc<dyn RegistryProvider>,
+    vendor: Vendor,
+    depth: TagDepth,
+) -> Result<Vec<Repository>, Error> {
+    let p = provider.as_ref();
+    let mut repositories = Vec::new();
+    match vendor {
+        Vendor::Ncr => {
+            let registries = all_pages(|c| p.registries_page(c)).await?;
+            for registry in registries {
+                let query = RepositoryQuery::in_registry(registry.name.clone());
+                repositories.extend(all_pages(|c| p.repositories_page(&query, c)).await?);
+            }
+        }
+        Vendor::Swr => {
+            let query = RepositoryQuery::all();
+            repositories = all_pages(|c| p.repositories_page(&query, c)).await?;
+        }
+    }
+    for repo in &mut repositories {
+        let listed = vendor == Vendor::Swr && repo.tags.is_some();
+        match depth {
+            TagDepth::None => repo.tags = None,
+            TagDepth::Names if listed => {}
+            TagDepth::Names | TagDepth::Full => {
+                let target = RepositoryRef::from(&*repo);
+                repo.tags = Some(all_pages(|c| p.tags_page(&target, c)).await?);
+            }
+        }
+    }
+    Ok(repositories)
+}

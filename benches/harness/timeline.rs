@@ -1,0 +1,63 @@
+//! A diagnostic: how many requests the emulator had in flight over a row's wall time, sampled
+//! every millisecond, printed to stderr in buckets. Turned on for rows whose id contains
+//! `REGINV_BENCH_TIMELINE` (sampling takes the emulator's stats lock, so it stays off for the
+//! figures of the table).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use reginv_emulator::Emulator;
+
+/// Whether the row `id` is to be sampled.
+pub fn wanted(id: &str) -> bool {
+    std::env::var("REGINV_BENCH_TIMELINE").is_ok_and(|p| !p.is_empty() && id.contains(p.as_str()))
+}
+
+/// Runs `work`, sampling `emulator`'s requests in flight meanwhile when `on`, and prints the
+/// mean in flight per `bucket` of wall time.
+pub fn sampled<T>(
+    id: &str,
+    on: bool,
+    emulator: &Emulator,
+    bucket: Duration,
+    work: impl FnOnce() -> T,
+) -> T {
+    if !on {
+        return work();
+    }
+    let stop = AtomicBool::new(false);
+    let started = Instant::now();
+    let (result, samples) = std::thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                samples.push((started.elapsed(), emulator.stats().in_flight));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            samples
+        });
+        let result = work();
+        stop.store(true, Ordering::Relaxed);
+        (result, sampler.join().unwrap_or_default())
+    });
+    let mut line = format!(
+        "[bench] {id} timeline, mean requests in flight per {} ms:",
+        bucket.as_millis()
+    );
+    let buckets = samples.last().map_or(0, |(t, _)| {
+        (t.as_nanos() / bucket.as_nanos().max(1)) as usize + 1
+    });
+    for b in 0..buckets {
+        let in_bucket: Vec<u64> = samples
+            .iter()
+            .filter(|(t, _)| (t.as_nanos() / bucket.as_nanos().max(1)) as usize == b)
+            .map(|(_, n)| *n)
+            .collect();
+        if !in_bucket.is_empty() {
+            let mean = in_bucket.iter().sum::<u64>() as f64 / in_bucket.len() as f64;
+            line.push_str(&format!(" {mean:.0}"));
+        }
+    }
+    eprintln!("{line}");
+    result
+}

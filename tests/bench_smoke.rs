@@ -1,0 +1,91 @@
+//! The benchmark harness at a tiny size: every row of `cargo bench --bench inventory` is
+//! produced, with complete inventories and sane counts. Never asserts a time.
+
+#[path = "../benches/harness/mod.rs"]
+mod harness;
+
+use harness::report::{Report, Row, Vendor};
+use harness::Settings;
+
+fn row<'a>(report: &'a Report, id: &str) -> &'a Row {
+    report
+        .row(id)
+        .unwrap_or_else(|| panic!("row {id} is missing from\n{}", report.markdown()))
+}
+
+#[test]
+fn the_harness_produces_every_row_at_a_tiny_size() {
+    let settings = Settings::smoke();
+    let report = harness::run(&settings).expect("the harness runs");
+    let table = report.markdown();
+    eprintln!("{table}");
+
+    for vendor in [Vendor::Ncr, Vendor::Swr] {
+        for depth in ["names", "full"] {
+            for c in &settings.concurrency {
+                let r = row(&report, &format!("{}-{depth}-c{c}", vendor.id()));
+                assert!(r.skipped.is_none(), "{}", r.id);
+                // Inventories were verified complete by the harness; the counts are sane.
+                assert!(r.requests.unwrap() > 0, "{}", r.id);
+                assert_eq!(
+                    r.requests, r.fewest_requests,
+                    "{}: more requests than needed",
+                    r.id
+                );
+                assert!(r.peak_in_flight.unwrap() >= 1, "{}", r.id);
+                assert!(
+                    r.peak_in_flight.unwrap() <= *c as u64,
+                    "{}: over the limit",
+                    r.id
+                );
+                assert!(
+                    r.wall.is_some() && r.bound.is_some() && r.ratio().is_some(),
+                    "{}",
+                    r.id
+                );
+                assert!(r.chain.unwrap() >= 1, "{}", r.id);
+            }
+            let sdk = row(&report, &format!("{}-{depth}-sdk", vendor.id()));
+            assert!(sdk.requests.unwrap() > 0, "{}", sdk.id);
+            assert_eq!(
+                sdk.peak_in_flight,
+                Some(1),
+                "{}: one request at a time",
+                sdk.id
+            );
+            let fast = row(
+                &report,
+                &format!("{}-{depth}-c{}", vendor.id(), settings.speedup_concurrency),
+            );
+            assert!(fast.speedup.is_some_and(|s| s > 0.0), "{}", fast.id);
+        }
+        // SWR names come with the repository listing: no tag requests.
+        let names = row(&report, &format!("{}-names-c1", vendor.id()));
+        let full = row(&report, &format!("{}-full-c1", vendor.id()));
+        match vendor {
+            Vendor::Swr => assert!(names.requests < full.requests),
+            Vendor::Ncr => assert_eq!(names.requests, full.requests),
+        }
+    }
+
+    for n in &settings.memory_repositories {
+        let r = row(&report, &format!("memory-{n}"));
+        match &r.skipped {
+            Some(reason) => eprintln!("memory-{n} skipped: {reason}"),
+            None => {
+                assert!(r.peak_rss_kib.unwrap() > 0, "{}", r.id);
+                assert!(r.requests.unwrap() > 0, "{}", r.id);
+            }
+        }
+    }
+
+    // Every row is in the table, and the targets are evaluated.
+    for r in &report.rows {
+        assert!(
+            table.contains(&format!("| {} |", r.id)),
+            "{} missing from the table",
+            r.id
+        );
+    }
+    assert!(table.contains("Targets (issue 7)"));
+}
