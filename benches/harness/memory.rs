@@ -1,9 +1,13 @@
 //! The memory rows: the `reginv` binary as a child process streaming `--format ndjson
 //! --tags full`, its peak RSS read from the kernel when it is reaped.
 //!
-//! The peak comes from `wait4(pid)`'s `struct rusage` (`ru_maxrss`, KiB on Linux): the same
-//! figure `getrusage(RUSAGE_CHILDREN)` gives, but for this one child only, so neither an
-//! earlier, larger run nor a nested `cargo build` can stand in for it.
+//! The peak is the child's `VmHWM` (the high-water mark of its resident set) read from
+//! `/proc/<pid>/status` every 2 ms while it runs. Not `getrusage(RUSAGE_CHILDREN)` nor
+//! `wait4`'s `ru_maxrss`: Linux carries the maximum RSS of a process across `exec`, and a child
+//! spawned from this process starts out as a copy of it (or, with `posix_spawn`, shares its
+//! memory until `exec`), so `ru_maxrss` would report the bench process's own footprint (the
+//! emulator and its fixture) whenever that is larger than `reginv`'s. `VmHWM` belongs to the
+//! address space `exec` created. The child is still reaped with `wait4` for its exit status.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -170,7 +174,28 @@ fn count_lines(reader: impl std::io::Read) -> Counted {
     counted
 }
 
-/// Waits for `pid` and returns its exit status and peak RSS in KiB.
+/// `VmHWM` of `pid` in KiB, while it runs (`None` once it has exited).
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix("VmHWM:")?;
+        rest.trim().trim_end_matches("kB").trim().parse().ok()
+    })
+}
+
+/// Samples `VmHWM` of `pid` every 2 ms until it exits; the highest value seen, in KiB.
+fn sample_peak(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Some(kib) = vm_hwm_kib(pid) {
+            peak = peak.max(kib);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        peak
+    })
+}
+
+/// Waits for `pid` and returns its exit status and `ru_maxrss` in KiB.
 fn reap(pid: u32) -> Result<(i32, u64), String> {
     let pid = libc::pid_t::try_from(pid).map_err(|_| format!("pid {pid} out of range"))?;
     let mut status: libc::c_int = 0;
@@ -227,8 +252,12 @@ fn memory_row(settings: &Settings, binary: &Path, repositories: usize) -> Result
         .stdout
         .take()
         .ok_or_else(|| "the child has no stdout".to_string())?;
+    let sampler = sample_peak(child.id());
     let counter = std::thread::spawn(move || count_lines(stdout));
-    let (code, peak_kib) = reap(child.id())?;
+    let (code, ru_maxrss_kib) = reap(child.id())?;
+    let peak_kib = sampler
+        .join()
+        .map_err(|_| "the memory sampler panicked".to_string())?;
     let wall = started.elapsed();
     let counted = counter
         .join()
@@ -267,9 +296,14 @@ fn memory_row(settings: &Settings, binary: &Path, repositories: usize) -> Result
     row.peak_in_flight = Some(stats.peak_in_flight);
     row.wall = Some(wall);
     row.peak_rss_kib = Some(peak_kib);
+    if peak_kib == 0 {
+        return Err(format!("{id}: could not read VmHWM of the reginv process"));
+    }
     eprintln!(
-        "[bench] {id}: peak RSS {:.1} MiB, {} requests in {:.3} s",
+        "[bench] {id}: peak RSS (VmHWM) {:.1} MiB (wait4 ru_maxrss, which includes this \
+         process's pages at spawn: {:.1} MiB), {} requests in {:.3} s",
         peak_kib as f64 / 1024.0,
+        ru_maxrss_kib as f64 / 1024.0,
         stats.requests,
         wall.as_secs_f64()
     );
