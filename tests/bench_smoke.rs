@@ -4,7 +4,7 @@
 #[path = "../benches/harness/mod.rs"]
 mod harness;
 
-use harness::report::{Report, Row, Vendor};
+use harness::report::{Report, Row, RowKind, Vendor};
 use harness::Settings;
 
 fn row<'a>(report: &'a Report, id: &str) -> &'a Row {
@@ -77,6 +77,12 @@ fn the_harness_produces_every_row_at_a_tiny_size() {
                 assert!(r.requests.unwrap() > 0, "{}", r.id);
             }
         }
+    }
+
+    for id in ["decode-ncr-tags", "decode-swr-repos", "decode-swr-tags"] {
+        let r = row(&report, id);
+        assert!(matches!(r.kind, RowKind::Decode { .. }), "{id}");
+        assert!(r.items_per_second.is_some_and(|v| v > 0.0), "{id}");
     }
 
     // Every row is in the table, and the targets are evaluated.

@@ -7,7 +7,7 @@
 //!   next to the lower bound of each scenario ([`scenario`]);
 //! - the same inventories one request at a time with the vendor SDKs' page sizes;
 //! - the `reginv` binary's peak RSS streaming ndjson ([`memory`]);
-//! - decoding one page of each vendor (`decode`, with the backends' page decoders).
+//! - decoding one page of each vendor ([`decode`]).
 //!
 //! Every figure of the [`Report`](report::Report) comes from that run. Progress goes to stderr.
 
@@ -16,6 +16,7 @@
 #![allow(dead_code)]
 
 pub mod cpu;
+pub mod decode;
 pub mod host;
 pub mod machine;
 pub mod memory;
@@ -70,6 +71,7 @@ pub fn run(settings: &Settings) -> Result<Report, String> {
         host.stop();
     }
     rows.extend(memory::memory_rows(settings)?);
+    rows.extend(decode::decode_rows(settings)?);
     Ok(Report {
         machine,
         settings: settings.clone(),

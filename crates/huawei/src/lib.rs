@@ -69,3 +69,24 @@ pub use content_range::ContentRange;
 pub use credentials::HuaweiCredentials;
 pub use error::SwrErrorDecoder;
 pub use provider::HuaweiProvider;
+
+/// Decodes and normalizes the body of one `GET /v2/manage/repos` page, exactly as
+/// [`HuaweiProvider`]'s repository listing does (the same function, not a copy);
+/// `fallback_namespace` names the namespace of items that do not say theirs. Public for the
+/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+#[doc(hidden)]
+pub fn decode_repositories_page(
+    source: &reginv_core::Source,
+    body: &[u8],
+    fallback_namespace: Option<&str>,
+) -> reginv_core::Result<Vec<reginv_core::Repository>> {
+    wire::repositories(source, body, fallback_namespace)
+}
+
+/// Decodes and normalizes the body of one `GET …/repos/{repo}/tags` page, exactly as
+/// [`HuaweiProvider`]'s tag listing does (the same function, not a copy). Public for the
+/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+#[doc(hidden)]
+pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
+    wire::tags(body)
+}

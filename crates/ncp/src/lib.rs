@@ -51,3 +51,21 @@ pub use config::{NcpConfig, DEFAULT_PAGE_SIZE};
 pub use errors::{kind_of_code, NcpErrorDecoder};
 pub use provider::{operation, NcpProvider};
 pub use region::{NcpRegion, GOV_ENDPOINT, PUBLIC_ENDPOINT};
+
+/// Decodes and normalizes the body of one `GET /repositories/{registry}/{image}/tags` page with
+/// the code [`NcpProvider`]'s tag listing runs on every page: the same wire structs
+/// (`{count, next, previous, results}` of lenient tag entries) and the same per-entry
+/// normalization (one [`Platform`](reginv_core::Platform) per `images[]` entry). Public for
+/// the decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+#[doc(hidden)]
+pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
+    let page: wire::WirePage<wire::WireTag> = serde_json::from_slice(body).map_err(|e| {
+        reginv_core::Error::decode(format!(
+            "the list_tags answer is not the JSON NCR documents: {e}"
+        ))
+    })?;
+    page.results
+        .into_iter()
+        .map(|entry| normalize::tag(entry, None))
+        .collect()
+}
