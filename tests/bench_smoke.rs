@@ -20,6 +20,11 @@ fn the_harness_produces_every_row_at_a_tiny_size() {
     let table = report.markdown();
     eprintln!("{table}");
 
+    let rtt = row(&report, "round-trip");
+    assert_eq!(rtt.requests, Some(u64::from(settings.round_trips)));
+    assert_eq!(rtt.peak_in_flight, Some(1));
+    assert!(rtt.round_trip().is_some());
+
     for vendor in [Vendor::Ncr, Vendor::Swr] {
         for depth in ["names", "full"] {
             for c in &settings.concurrency {

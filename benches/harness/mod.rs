@@ -3,6 +3,7 @@
 //! (tests/bench_smoke.rs, at a tiny size).
 //!
 //! [`run`] starts the emulator with injected latency and measures, in one run:
+//! - the round trip of one request at a time (what one link of a request chain costs);
 //! - `Inventory::collect` for NCR and SWR at depth `names` and `full` at each concurrency,
 //!   next to the lower bound of each scenario ([`scenario`]);
 //! - the same inventories one request at a time with the vendor SDKs' page sizes;
@@ -45,7 +46,7 @@ pub fn run(settings: &Settings) -> Result<Report, String> {
                 .concurrency
                 .iter()
                 .map(|c| format!("{}-{d}-c{c}", v.id()))
-                .chain(std::iter::once(format!("{}-{d}-sdk", v.id())))
+                .chain([format!("{}-{d}-sdk", v.id()), "round-trip".to_string()])
                 .any(|id| settings.wants(&id))
         })
     });
@@ -61,6 +62,13 @@ pub fn run(settings: &Settings) -> Result<Report, String> {
             ..Faults::none()
         };
         let host = EmulatorHost::start(fixture.clone(), faults, 100)?;
+        if settings.wants("round-trip") {
+            rows.push(scenario::round_trip_row(
+                settings,
+                &host,
+                settings.round_trips,
+            )?);
+        }
         for vendor in [Vendor::Ncr, Vendor::Swr] {
             for depth in [TagDepth::Names, TagDepth::Full] {
                 rows.extend(scenario::inventory_rows(

@@ -469,3 +469,58 @@ async fn sdk_inventory(
     }
     Ok(repositories)
 }
+
+/// The round-trip row: `count` NCR registry-page requests one after another through the
+/// provider, against the same emulator and latency as the inventory rows. Its wall time per
+/// request is what one link of a request chain really costs here (the added latency as the
+/// emulator's timer delivers it, plus both sides' processing).
+pub fn round_trip_row(settings: &Settings, host: &EmulatorHost, count: u32) -> Result<Row, String> {
+    let id = "round-trip";
+    eprintln!("[bench] {id}: {count} single requests one after another …");
+    let provider = ncr_provider(host, None)?;
+    let runtime = super::host::client_runtime()?;
+    // One request first, so the connection is open.
+    runtime
+        .block_on(provider.registries_page(None))
+        .map_err(|e| format!("{id}: {e}"))?;
+    host.emulator().reset_stats();
+    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
+    let started = Instant::now();
+    let provider = Arc::new(provider);
+    runtime
+        .block_on(runtime.spawn(async move {
+            for _ in 0..count {
+                provider.registries_page(None).await?;
+            }
+            Ok::<(), Error>(())
+        }))
+        .map_err(|e| format!("{id}: the task failed: {e}"))?
+        .map_err(|e| format!("{id}: {e}"))?;
+    let wall = started.elapsed();
+    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
+    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    drop(runtime);
+    let stats = host.emulator().stats();
+    let mut row = Row::new(
+        id,
+        RowKind::RoundTrip,
+        format!(
+            "NCR registries page, one request at a time, {} ms added latency",
+            settings.latency.as_millis()
+        ),
+    );
+    row.requests = Some(stats.requests);
+    row.fewest_requests = Some(u64::from(count));
+    row.peak_in_flight = Some(stats.peak_in_flight);
+    row.wall = Some(wall);
+    row.latency = Some(settings.latency);
+    row.client_cpu = Some(client_cpu);
+    row.emulator_cpu = Some(emulator_cpu);
+    row.chain = Some(u64::from(count));
+    row.bound = Some(settings.latency * count);
+    eprintln!(
+        "[bench] {id}: {:.2} ms per request",
+        wall.as_secs_f64() * 1e3 / f64::from(count.max(1))
+    );
+    Ok(row)
+}

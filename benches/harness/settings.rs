@@ -24,6 +24,8 @@ pub struct Settings {
     pub tags: usize,
     /// Latency the emulator adds to every request of the inventory rows.
     pub latency: Duration,
+    /// Requests of the round-trip row.
+    pub round_trips: u32,
     /// The concurrency levels (global and per-source limit) of the inventory rows.
     pub concurrency: Vec<usize>,
     /// The concurrency whose rows the speed-up over the SDK row is computed for.
@@ -55,6 +57,7 @@ impl Settings {
             registries: 4,
             tags: 10,
             latency: Duration::from_millis(20),
+            round_trips: 100,
             concurrency: vec![1, 8, 32, 64],
             speedup_concurrency: 32,
             sdk_page_size_ncr: 10,
@@ -109,6 +112,7 @@ impl Settings {
             registries: 3,
             tags: 2,
             latency: Duration::from_millis(1),
+            round_trips: 10,
             concurrency: vec![1, 4],
             speedup_concurrency: 4,
             memory_repositories: vec![50, 200],
