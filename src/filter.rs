@@ -10,8 +10,10 @@ use crate::core::{Error, Repository, Result};
 ///   is not configured is an [`InvalidConfig`](crate::ErrorKind::InvalidConfig) error from
 ///   [`Inventory::with_options`](crate::Inventory::with_options).
 /// - `registries`: exact registry (NCR) or namespace (SWR) names. Only those registries are
-///   listed (the name is sent to the provider, so SWR filters server-side), and the name is
-///   checked again on every row, because SWR matches namespaces fuzzily.
+///   listed: a provider that lists across registries (SWR) is sent each name and filters
+///   server-side; the others list their registries and keep those named, so a name that only
+///   some sources have is no error for the rest. The name is checked again on every row,
+///   because SWR matches namespaces fuzzily.
 /// - `repository_glob`: a [`glob::Pattern`] (`*`, `?`, `[a-z]`; `*` also matches `/`). A glob
 ///   without `/` is matched against the repository name (`team/app`'s name is `team/app`); a
 ///   glob with `/` is matched against the name and against the full name `registry/name`,

@@ -403,31 +403,41 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
 }
 
 /// Every repository of a source the filter's registries allow, and the listing failures.
+///
+/// Providers that list across registries get one listing, or one per filtered registry (the
+/// name is sent, so the server filters). Others list their registries, keep those the filter
+/// names (so a registry that only another source has is no error here), and list each one's
+/// repositories, up to `fanout` registries at once, so one failing registry loses nothing of
+/// the others.
 fn repository_listing(
     run: &Arc<SourceRun>,
 ) -> BoxStream<'static, Result<Repository, Box<Failure>>> {
-    let registries = run.matcher.registries();
-    if !registries.is_empty() {
-        let this = run.clone();
-        stream::iter(registries.to_vec())
+    let wanted = run.matcher.registries().to_vec();
+    let this = run.clone();
+    if run.capabilities.lists_repositories_across_registries {
+        if wanted.is_empty() {
+            return run.repositories_of(None);
+        }
+        return stream::iter(wanted)
             .map(move |registry| this.repositories_of(Some(registry)))
             .flatten_unordered(run.fanout)
-            .boxed()
-    } else if run.capabilities.lists_repositories_across_registries {
-        run.repositories_of(None)
-    } else {
-        let this = run.clone();
-        listing::registries(&run.provider)
-            .map(move |registry| match registry {
-                Ok(registry) => this.repositories_of(Some(registry.name)),
+            .boxed();
+    }
+    listing::registries(&run.provider)
+        .filter_map(move |registry| {
+            ready(match registry {
+                Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
+                    Some(this.repositories_of(Some(registry.name)))
+                }
+                Ok(_) => None,
                 Err(err) => {
                     let failure = this.failure("list_registries", None, &err);
-                    stream::once(ready(Err(Box::new(failure)))).boxed()
+                    Some(stream::once(ready(Err(Box::new(failure)))).boxed())
                 }
             })
-            .flatten_unordered(run.fanout)
-            .boxed()
-    }
+        })
+        .flatten_unordered(run.fanout)
+        .boxed()
 }
 
 impl SourceRun {
@@ -525,3 +535,6 @@ fn sorted(mut tags: Vec<Tag>) -> Vec<Tag> {
 fn names_only(tags: Vec<Tag>) -> Vec<Tag> {
     sorted(tags.into_iter().map(|t| Tag::new(t.name)).collect())
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,11 +5,22 @@
 //! on it (the core's [`RegistryProviderExt`](crate::RegistryProviderExt) streams included) is
 //! therefore limited per request, not per stream: a long listing never holds a permit while
 //! it waits for its consumer.
+//!
+//! Each limited request runs as its own tokio task, so a request that holds permits always
+//! makes progress, even while the stream that asked for it is not being polled (a stage of
+//! the merge that is full, a consumer that is busy). Without that, a listing paused by
+//! back-pressure could sit on permits that the stage it waits for needs: a deadlock. The task
+//! is aborted when the request's future is dropped, so dropping an inventory stream cancels
+//! whatever it had in flight.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use async_trait::async_trait;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use crate::core::{
     Capabilities, Cursor, Error, ErrorKind, HttpStatsSnapshot, Page, PagingOptions, Registry,
@@ -21,7 +32,7 @@ use crate::core::{
 pub(crate) struct LimitedProvider {
     inner: Arc<dyn RegistryProvider>,
     global: Arc<Semaphore>,
-    local: Semaphore,
+    local: Arc<Semaphore>,
 }
 
 impl LimitedProvider {
@@ -35,17 +46,51 @@ impl LimitedProvider {
         LimitedProvider {
             inner,
             global,
-            local: Semaphore::new(per_source.max(1)),
+            local: Arc::new(Semaphore::new(per_source.max(1))),
         }
     }
 
-    /// Waits for both permits: the source's own first, so a source at its own limit never sits
-    /// on global permits that other sources could use.
-    async fn permits(&self) -> Result<(SemaphorePermit<'_>, SemaphorePermit<'_>)> {
-        let closed = |_| Error::new(ErrorKind::Unsupported, "the request limiter was closed");
-        let local = self.local.acquire().await.map_err(closed)?;
-        let global = self.global.acquire().await.map_err(closed)?;
-        Ok((local, global))
+    /// Runs `request` on its own task once both permits are held: the source's own first, so
+    /// a source at its own limit never sits on global permits other sources could use.
+    async fn limited<T, F, Fut>(&self, request: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Arc<dyn RegistryProvider>) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>> + Send + 'static,
+    {
+        let (inner, local, global) = (self.inner.clone(), self.local.clone(), self.global.clone());
+        let task = tokio::spawn(async move {
+            let closed = |_| Error::new(ErrorKind::Unsupported, "the request limiter was closed");
+            let _local = local.acquire_owned().await.map_err(closed)?;
+            let _global = global.acquire_owned().await.map_err(closed)?;
+            request(inner).await
+        });
+        AbortOnDrop(task).await
+    }
+}
+
+/// A task handle that aborts the task when dropped before it finished.
+struct AbortOnDrop<T>(JoinHandle<Result<T>>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(result) => result,
+            // A provider that panics panics here, as it would have without the task.
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => Err(Error::new(
+                ErrorKind::Network,
+                "the request was cancelled (the runtime is shutting down)",
+            )),
+        })
     }
 }
 
@@ -72,8 +117,8 @@ impl RegistryProvider for LimitedProvider {
     }
 
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
-        let _permits = self.permits().await?;
-        self.inner.registries_page(cursor).await
+        self.limited(move |p| async move { p.registries_page(cursor).await })
+            .await
     }
 
     async fn repositories_page(
@@ -81,17 +126,20 @@ impl RegistryProvider for LimitedProvider {
         query: &RepositoryQuery,
         cursor: Option<Cursor>,
     ) -> Result<Page<Repository>> {
-        let _permits = self.permits().await?;
-        self.inner.repositories_page(query, cursor).await
+        let query = query.clone();
+        self.limited(move |p| async move { p.repositories_page(&query, cursor).await })
+            .await
     }
 
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
-        let _permits = self.permits().await?;
-        self.inner.tags_page(repo, cursor).await
+        let repo = repo.clone();
+        self.limited(move |p| async move { p.tags_page(&repo, cursor).await })
+            .await
     }
 
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
-        let _permits = self.permits().await?;
-        self.inner.get_repository(repo).await
+        let repo = repo.clone();
+        self.limited(move |p| async move { p.get_repository(&repo).await })
+            .await
     }
 }
