@@ -243,6 +243,10 @@ impl Inventory {
     /// the requested depth) and failures, interleaved across sources, and for every selected
     /// source a final [`InventoryEvent::SourceFinished`]. The stream ends after the last
     /// source finished. Dropping it cancels whatever is in flight.
+    ///
+    /// Poll it on a Tokio runtime: each request runs as a Tokio task while it holds its
+    /// permits, so a request always completes (and frees its permits) even while the stream
+    /// is not polled.
     pub fn stream(&self) -> BoxStream<'static, InventoryEvent> {
         self.indexed_events().map(|(_, event)| event).boxed()
     }

@@ -2,6 +2,8 @@
 //! `sgn` of one emulator) and two SWR sources (two emulators with different data) merged in one
 //! inventory, with real signing, paging, retries and injected faults.
 
+#![cfg(all(feature = "ncp", feature = "huawei"))]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::core::{AccessKeyPair, Error, HttpClientConfig, RegistryProvider, Result};
+use crate::core::{AccessKeyPair, HttpClientConfig, RegistryProvider, Result};
 
 use super::validate::validate_entry;
 use super::{Config, Environment, Location, ProviderConfig};
@@ -57,7 +57,11 @@ impl ProviderConfig {
                     reginv_huawei::HuaweiProvider::new(config).map_err(|e| wrap(at, &e))?;
                 Ok(Arc::new(provider))
             }
-            other => Err(at.error(Some("kind"), format!("unknown kind {other:?}"))),
+            other => {
+                // Only reached in builds without the backend (validation refused it already).
+                let _ = env;
+                Err(at.error(Some("kind"), format!("unknown kind {other:?}")))
+            }
         }
     }
 
@@ -194,6 +198,7 @@ fn read_var(env: &Environment, var: &str, key: &str, at: &Location<'_>) -> Resul
 }
 
 /// A backend's error about an entry, prefixed with where the entry is; the kind is kept.
-fn wrap(at: &Location<'_>, err: &Error) -> Error {
-    Error::new(err.kind(), at.describe(None, err.message()))
+#[cfg(any(feature = "ncp", feature = "huawei"))]
+fn wrap(at: &Location<'_>, err: &crate::core::Error) -> crate::core::Error {
+    crate::core::Error::new(err.kind(), at.describe(None, err.message()))
 }

@@ -283,5 +283,6 @@ impl Location<'_> {
     }
 }
 
-#[cfg(test)]
+// The tests configure both backends.
+#[cfg(all(test, feature = "ncp", feature = "huawei"))]
 mod tests;

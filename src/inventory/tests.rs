@@ -1216,3 +1216,57 @@ async fn a_slow_source_finishes_last_and_the_stream_then_ends() {
         .count();
     assert_eq!(repos, 10);
 }
+
+/// Counts drops of the future it lives in.
+struct DropCounter(Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_stream_cancels_requests_in_flight() {
+    let catalog = ncr_catalog("s");
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(AtomicUsize::new(0));
+    let mut pages = MockPages::new();
+    let (d, s) = (dropped.clone(), started.clone());
+    pages.expect_registries().returning(move |_| {
+        let guard = DropCounter(d.clone());
+        s.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let _guard = guard;
+            futures::future::pending::<()>().await;
+            unreachable!("never answers")
+        }
+        .boxed()
+    });
+    pages.expect_repositories().never();
+    pages.expect_tags().never();
+    let inv = Inventory::new(vec![Scripted::provider(
+        catalog.source.clone(),
+        ncr_caps(),
+        pages,
+    )]);
+    let mut events = inv.stream();
+    // Poll until the runtime is idle (the paused clock then jumps to the timeout): the request
+    // is running on its task. Then give up on the stream.
+    let poll = tokio::time::timeout(Duration::from_millis(50), events.next()).await;
+    assert!(poll.is_err(), "the stalled source yields nothing");
+    assert_eq!(started.load(Ordering::SeqCst), 1);
+    assert_eq!(dropped.load(Ordering::SeqCst), 0);
+    drop(events);
+    for _ in 0..100 {
+        if dropped.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        dropped.load(Ordering::SeqCst),
+        1,
+        "the request's task was aborted"
+    );
+}
