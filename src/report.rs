@@ -91,7 +91,7 @@ pub struct SourceSummary {
     pub requests: u64,
     /// Of those, retries.
     pub retries: u64,
-    /// Wall-clock time from the source's first request to its last answer, in milliseconds.
+    /// Wall-clock time from the start of the source's listing to its end, in milliseconds.
     pub elapsed_ms: u64,
 }
 
