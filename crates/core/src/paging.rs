@@ -4,7 +4,7 @@
 //! stream of items. The loop is written once, here, with guards so that a misbehaving server can
 //! never make it spin: a cursor the server hands out twice, more items than the announced total,
 //! an empty page while the total promised more, or more pages than [`PagingOptions::max_pages`]
-//! all end the stream with an [`ErrorKind::Protocol`](crate::ErrorKind::Protocol) error.
+//! all end the stream with an [`ErrorKind::Protocol`] error.
 
 use std::collections::HashSet;
 use std::fmt;
