@@ -523,6 +523,8 @@ impl SourceRun {
         summary.status = SourceStatus::from_counts(summary.repositories, summary.errors);
         summary.requests = after.requests.saturating_sub(before.requests);
         summary.retries = after.retries.saturating_sub(before.retries);
+        summary.throttled = after.throttled.saturating_sub(before.throttled);
+        summary.page_size = self.provider.page_size();
         summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         summary
     }

@@ -33,6 +33,7 @@ pub(crate) struct LimitedProvider {
     inner: Arc<dyn RegistryProvider>,
     global: Arc<Semaphore>,
     local: Arc<Semaphore>,
+    per_source: usize,
 }
 
 impl LimitedProvider {
@@ -47,6 +48,7 @@ impl LimitedProvider {
             inner,
             global,
             local: Arc::new(Semaphore::new(per_source.max(1))),
+            per_source: per_source.max(1),
         }
     }
 
@@ -104,8 +106,13 @@ impl RegistryProvider for LimitedProvider {
         self.inner.capabilities()
     }
 
+    /// The provider's options, with as many pages in flight as the source may have requests:
+    /// once a first page announces the total, the pages after it are fetched concurrently
+    /// (each still taking its permits here).
     fn paging_options(&self) -> PagingOptions {
-        self.inner.paging_options()
+        let options = self.inner.paging_options();
+        let concurrency = options.concurrency.max(self.per_source);
+        options.with_concurrency(concurrency)
     }
 
     fn page_size(&self) -> Option<u32> {

@@ -91,6 +91,11 @@ pub struct SourceSummary {
     pub requests: u64,
     /// Of those, retries.
     pub retries: u64,
+    /// Responses that said the source was throttled (HTTP 429); each slowed the source down.
+    pub throttled: u64,
+    /// The page size the source ended up using, after any negotiation with the vendor (a
+    /// refused size is halved and remembered); `None` when the provider does not say.
+    pub page_size: Option<u32>,
     /// Wall-clock time from the start of the source's listing to its end, in milliseconds.
     pub elapsed_ms: u64,
 }
@@ -109,6 +114,8 @@ impl SourceSummary {
             errors: 0,
             requests: 0,
             retries: 0,
+            throttled: 0,
+            page_size: None,
             elapsed_ms: 0,
         }
     }

@@ -179,9 +179,8 @@ impl ProviderConfig {
                 },
             },
         };
-        if let Some(size) = self.page_size {
-            config.page_size = size;
-        }
+        // An inventory wants the fewest requests: SWR's largest page unless the entry says.
+        config.page_size = self.page_size.unwrap_or(reginv_huawei::MAX_PAGE_SIZE);
         config.http = self.http_config();
         Ok(config)
     }

@@ -1270,3 +1270,56 @@ async fn dropping_the_stream_cancels_requests_in_flight() {
         "the request's task was aborted"
     );
 }
+
+// ----- issue 7: parallel pages, negotiated page size, throttling in the summary ---------------
+
+#[tokio::test]
+async fn pages_after_the_first_are_fetched_with_the_per_source_concurrency() {
+    let source = source("s", ProviderKind::Ncp);
+    let limited = crate::limiter::LimitedProvider::new(
+        Arc::new(base_mock(&source, ncr_caps())),
+        Arc::new(tokio::sync::Semaphore::new(32)),
+        6,
+    );
+    assert_eq!(limited.paging_options().concurrency, 6);
+    assert_eq!(
+        limited.paging_options().max_pages,
+        PagingOptions::default().max_pages
+    );
+}
+
+#[tokio::test]
+async fn the_summary_reports_the_page_size_and_throttling() {
+    let catalog = ncr_catalog("s");
+    let mut mock = MockProvider::new();
+    mock.expect_source().return_const(catalog.source.clone());
+    mock.expect_capabilities().return_const(ncr_caps());
+    mock.expect_paging_options().returning(PagingOptions::default);
+    mock.expect_page_size().return_const(Some(25u32));
+    let calls = AtomicU64::new(0);
+    mock.expect_http_stats().returning(move || {
+        // Before the listing: nothing; after: 3 throttled responses.
+        let mut stats = HttpStatsSnapshot::default();
+        if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+            stats.requests = 10;
+            stats.throttled = 3;
+        }
+        stats
+    });
+    mock.expect_get_repository().never();
+    let c = catalog.clone();
+    mock.expect_registries_page()
+        .returning(move |cursor| c.registries_page(cursor));
+    let c = catalog.clone();
+    mock.expect_repositories_page()
+        .returning(move |q, cursor| c.repositories_page(q, cursor));
+    let c = catalog.clone();
+    mock.expect_tags_page()
+        .returning(move |r, cursor| c.tags_page(r, cursor));
+    let report = Inventory::new(vec![Arc::new(mock)]).collect().await;
+    let summary = &report.sources[0];
+    assert_eq!(summary.page_size, Some(25));
+    assert_eq!(summary.throttled, 3);
+    assert_eq!(summary.requests, 10);
+    assert!(report.complete);
+}

@@ -133,6 +133,25 @@ pub struct SelectionArgs {
     /// per source].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
+
+    /// How many requests may be in flight at once for one source [default: 8]. Pages after a
+    /// listing's first are fetched this many at a time.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub per_source_concurrency: Option<u32>,
+
+    /// At most this many requests per second to each source (overrides `max_rps` in the
+    /// configuration), to stay under a gateway's quota. Throttled sources also slow down by
+    /// themselves.
+    #[arg(long, value_name = "RATE", value_parser = positive_rate)]
+    pub max_rps: Option<f64>,
+}
+
+/// A requests-per-second rate: a finite number above 0.
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("{text:?} is not a rate above 0 (e.g. 20 or 2.5)")),
+    }
 }
 
 /// An output format.
@@ -237,6 +256,12 @@ mod tests {
     #[test]
     fn rejects_zero_concurrency_and_unknown_formats() {
         assert!(Cli::try_parse_from(["reginv", "inventory", "--concurrency", "0"]).is_err());
+        for rate in ["0", "-1", "NaN", "inf", "fast"] {
+            assert!(
+                Cli::try_parse_from(["reginv", "inventory", "--max-rps", rate]).is_err(),
+                "{rate}"
+            );
+        }
         assert!(Cli::try_parse_from(["reginv", "demo", "--format", "xml"]).is_err());
     }
 

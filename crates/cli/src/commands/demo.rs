@@ -6,7 +6,7 @@
 
 use std::io::IsTerminal;
 
-use reginv::{Config, Inventory, ProviderConfig};
+use reginv::{Config, ProviderConfig};
 use reginv_emulator::fixture::NCP_REGIONS;
 use reginv_emulator::{Emulator, Fixture};
 
@@ -28,9 +28,9 @@ pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
             emulator.base_url()
         );
     }
-    let result = match Inventory::from_config(&demo_config(&emulator)) {
+    let result = match super::build(demo_config(&emulator), &args.selection) {
         Ok(inventory) => super::list(inventory, &args.selection, &args.output, verbose).await,
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     };
     emulator.shutdown().await;
     result

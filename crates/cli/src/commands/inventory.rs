@@ -1,7 +1,5 @@
 //! `reginv inventory`: the configured sources, listed and merged.
 
-use reginv::Inventory;
-
 use crate::cli::InventoryArgs;
 use crate::config_lookup::find_config;
 use crate::error::CliError;
@@ -14,6 +12,6 @@ pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
         sources = config.providers.len(),
         "configuration loaded"
     );
-    let inventory = Inventory::from_config(&config)?;
+    let inventory = super::build(config, &args.selection)?;
     super::list(inventory, &args.selection, &args.output, verbose).await
 }
