@@ -17,8 +17,8 @@ use std::time::Instant;
 use reginv_emulator::Faults;
 
 use super::host::EmulatorHost;
-use super::report::{thousands, Row, RowKind};
-use super::scenario::{self, NCR_REGION, SWR_REGION};
+use super::report::{thousands, Row, RowKind, Vendor};
+use super::scenario;
 use super::settings::{BinarySource, Settings};
 
 /// The target directory: `CARGO_TARGET_DIR`, else the workspace's `target/`.
@@ -108,38 +108,12 @@ impl Drop for TempDir {
     }
 }
 
-/// TOML-quotes `s`.
-fn quoted(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// A `reginv.toml` with one NCR and one SWR source, both on `host`'s emulator.
 fn config_toml(host: &EmulatorHost) -> String {
-    let emulator = host.emulator();
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
     format!(
-        "[[providers]]\nname = \"ncr-bench\"\nkind = \"ncp\"\nregion = {}\nendpoint = {}\n\
-         access_key = {}\nsecret_key = {}\n\n\
-         [[providers]]\nname = \"swr-bench\"\nkind = \"huawei\"\nregion = {}\nendpoint = {}\n\
-         access_key = {}\nsecret_key = {}\n",
-        quoted(NCR_REGION),
-        quoted(&emulator.ncp_endpoint()),
-        quoted(&ncp.access_key),
-        quoted(ncp.secret_key.expose()),
-        quoted(SWR_REGION),
-        quoted(&emulator.swr_endpoint()),
-        quoted(&swr.access_key),
-        quoted(swr.secret_key.expose()),
+        "{}\n{}",
+        scenario::source_toml(host, Vendor::Ncr),
+        scenario::source_toml(host, Vendor::Swr)
     )
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reginv::{
-    Cursor, Error, Inventory, InventoryOptions, InventoryReport, Page, RegistryProvider,
+    Config, Cursor, Error, Inventory, InventoryOptions, InventoryReport, Page, RegistryProvider,
     Repository, RepositoryQuery, RepositoryRef, TagDepth,
 };
 use reginv_emulator::{Fixture, FixtureSizes};
@@ -71,22 +71,81 @@ pub fn swr_provider(host: &EmulatorHost, page_size: Option<u32>) -> Result<Huawe
     HuaweiProvider::new(config).map_err(|e| format!("cannot build the SWR provider: {e}"))
 }
 
-/// The provider of `vendor` and the page size it lists with.
-fn provider(
+/// TOML-quotes `s`.
+fn quoted(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The `[[providers]]` entry of `vendor`'s bench source on `host`'s emulator, with every
+/// setting at its default (what `reginv inventory` and `Inventory::from_config` use).
+pub fn source_toml(host: &EmulatorHost, vendor: Vendor) -> String {
+    let emulator = host.emulator();
+    let (name, kind, region, endpoint, keys) = match vendor {
+        Vendor::Ncr => (
+            "ncr-bench",
+            "ncp",
+            NCR_REGION,
+            emulator.ncp_endpoint(),
+            emulator.ncp_credentials(),
+        ),
+        Vendor::Swr => (
+            "swr-bench",
+            "huawei",
+            SWR_REGION,
+            emulator.swr_endpoint(),
+            emulator.swr_credentials(),
+        ),
+    };
+    format!(
+        "[[providers]]\nname = {}\nkind = {}\nregion = {}\nendpoint = {}\naccess_key = {}\n\
+         secret_key = {}\n",
+        quoted(name),
+        quoted(kind),
+        quoted(region),
+        quoted(&endpoint),
+        quoted(&keys.access_key),
+        quoted(keys.secret_key.expose()),
+    )
+}
+
+/// The inventory of `vendor`'s bench source as `reginv inventory` builds it (from a
+/// configuration with every default), and the page size its source lists with.
+fn configured_inventory(
+    host: &EmulatorHost,
+    vendor: Vendor,
+    options: InventoryOptions,
+) -> Result<(Inventory, u32), String> {
+    let config = Config::from_toml_str(&source_toml(host, vendor), "bench")
+        .map_err(|e| format!("the bench configuration: {e}"))?;
+    let inventory = Inventory::from_config(&config)
+        .and_then(|i| i.with_options(options))
+        .map_err(|e| format!("cannot build the inventory: {e}"))?;
+    let page_size = inventory
+        .providers()
+        .first()
+        .and_then(|p| p.page_size())
+        .ok_or("the configured source does not say its page size")?;
+    Ok((inventory, page_size))
+}
+
+/// The provider of `vendor` with pages of `page_size`.
+fn provider_with_pages(
     vendor: Vendor,
     host: &EmulatorHost,
-    page_size: Option<u32>,
-) -> Result<(Arc<dyn RegistryProvider>, u32), String> {
+    page_size: u32,
+) -> Result<Arc<dyn RegistryProvider>, String> {
     Ok(match vendor {
-        Vendor::Ncr => {
-            let size = page_size.unwrap_or(reginv_ncp::DEFAULT_PAGE_SIZE);
-            (Arc::new(ncr_provider(host, Some(size))?), size)
-        }
-        Vendor::Swr => {
-            let p = swr_provider(host, page_size)?;
-            let size = p.page_size().unwrap_or(reginv_huawei::DEFAULT_PAGE_SIZE);
-            (Arc::new(p), size)
-        }
+        Vendor::Ncr => Arc::new(ncr_provider(host, Some(page_size))?),
+        Vendor::Swr => Arc::new(swr_provider(host, Some(page_size))?),
     })
 }
 
@@ -279,15 +338,13 @@ pub fn inventory_rows(
             continue;
         }
         eprintln!("[bench] {id}: Inventory::collect at concurrency {concurrency} …");
-        let (provider, page_size) = provider(vendor, host, None)?;
-        let expected = Expected::of(fixture, vendor, depth, page_size);
         let options = InventoryOptions::default()
             .with_depth(depth)
             .with_concurrency(concurrency)
             .with_per_source_concurrency(concurrency);
-        let inventory = Inventory::new(vec![provider])
-            .with_options(options)
-            .map_err(|e| format!("{id}: {e}"))?;
+        let (inventory, page_size) =
+            configured_inventory(host, vendor, options).map_err(|e| format!("{id}: {e}"))?;
+        let expected = Expected::of(fixture, vendor, depth, page_size);
         let runtime = super::host::client_runtime()?;
         host.emulator().reset_stats();
         let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
@@ -372,7 +429,8 @@ fn sdk_row(
         Vendor::Swr => settings.sdk_page_size_swr,
     };
     eprintln!("[bench] {id}: one request at a time, pages of {size} …");
-    let (provider, page_size) = provider(vendor, host, Some(size))?;
+    let provider = provider_with_pages(vendor, host, size)?;
+    let page_size = provider.page_size().unwrap_or(size);
     let expected = Expected::of(fixture, vendor, depth, page_size);
     let runtime = super::host::client_runtime()?;
     host.emulator().reset_stats();
