@@ -1294,7 +1294,8 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     let mut mock = MockProvider::new();
     mock.expect_source().return_const(catalog.source.clone());
     mock.expect_capabilities().return_const(ncr_caps());
-    mock.expect_paging_options().returning(PagingOptions::default);
+    mock.expect_paging_options()
+        .returning(PagingOptions::default);
     mock.expect_page_size().return_const(Some(25u32));
     let calls = AtomicU64::new(0);
     mock.expect_http_stats().returning(move || {
