@@ -354,7 +354,7 @@ pub fn inventory_rows(
             &id,
             timeline::wanted(&id),
             host.emulator(),
-            Duration::from_millis(50),
+            timeline::bucket(),
             || runtime.block_on(runtime.spawn(async move { inventory.collect().await })),
         )
         .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;

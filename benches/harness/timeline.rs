@@ -1,12 +1,22 @@
 //! A diagnostic: how many requests the emulator had in flight over a row's wall time, sampled
 //! every millisecond, printed to stderr in buckets. Turned on for rows whose id contains
-//! `REGINV_BENCH_TIMELINE` (sampling takes the emulator's stats lock, so it stays off for the
+//! `REGINV_BENCH_TIMELINE`, in buckets of `REGINV_BENCH_TIMELINE_MS` (sampling takes the emulator's stats lock, so it stays off for the
 //! figures of the table).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use reginv_emulator::Emulator;
+
+/// The bucket width: `REGINV_BENCH_TIMELINE_MS` milliseconds (default 50).
+pub fn bucket() -> Duration {
+    let ms = std::env::var("REGINV_BENCH_TIMELINE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .unwrap_or(50);
+    Duration::from_millis(ms)
+}
 
 /// Whether the row `id` is to be sampled.
 pub fn wanted(id: &str) -> bool {
