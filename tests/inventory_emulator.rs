@@ -167,6 +167,7 @@ fn without_clock(mut report: InventoryReport, keep_requests: bool) -> InventoryR
         if !keep_requests {
             source.requests = 0;
             source.retries = 0;
+            source.throttled = 0;
         }
     }
     report
