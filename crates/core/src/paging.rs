@@ -141,6 +141,10 @@ pub struct PagingOptions {
     /// How many pages may be in flight at once once the first page announced the total
     /// (default 1: one page after another). Items still arrive in page order.
     pub concurrency: usize,
+    /// The most items the pages fetched ahead of the consumer may hold together (default
+    /// 2,000), so that memory does not grow with large pages: with pages of 1,000 at most two
+    /// are in flight, with pages of 100 up to `concurrency`. At least one page always is.
+    pub read_ahead_items: u32,
 }
 
 impl Default for PagingOptions {
@@ -148,6 +152,7 @@ impl Default for PagingOptions {
         PagingOptions {
             max_pages: 100_000,
             concurrency: 1,
+            read_ahead_items: 2_000,
         }
     }
 }
@@ -165,6 +170,48 @@ impl PagingOptions {
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self
+    }
+
+    /// How many pages of `page_size` items may be in flight: `concurrency`, fewer when their
+    /// items would exceed `read_ahead_items`, and at least 1.
+    pub fn pages_in_flight(&self, page_size: u32) -> usize {
+        let by_items = (self.read_ahead_items / page_size.max(1)).max(1) as usize;
+        self.concurrency.max(1).min(by_items)
+    }
+}
+
+/// A stream driven by its own task, up to `capacity` items ahead of its consumer, so work starts
+/// as soon as the stream exists rather than when the consumer first asks. Aborted when dropped.
+/// Outside a Tokio runtime the stream is returned as it is (driven by its consumer).
+fn read_ahead<T: Send + 'static>(
+    mut inner: BoxStream<'static, T>,
+    capacity: usize,
+) -> BoxStream<'static, T> {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return inner;
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
+    let driver = runtime.spawn(async move {
+        while let Some(item) = inner.next().await {
+            if tx.send(item).await.is_err() {
+                break;
+            }
+        }
+    });
+    let guard = AbortOnDrop(driver);
+    stream::unfold((rx, guard), |(mut rx, guard)| async move {
+        let item = rx.recv().await?;
+        Some((item, (rx, guard)))
+    })
+    .boxed()
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -355,8 +402,10 @@ impl<T, F> PageLoop<T, F> {
 /// `fetch` is called with `None` for the first page (the provider picks its page size) and then
 /// with later cursors. Nothing is sent until the stream is polled. With
 /// [`PagingOptions::concurrency`] above 1 and a first page that announces the total, the
-/// remaining pages ([`Page::remaining_cursors`]) are fetched concurrently, still yielded in page
-/// order; otherwise each page's `next` is followed. Should the last known page still point further
+/// remaining pages ([`Page::remaining_cursors`]) are fetched concurrently (within
+/// [`PagingOptions::read_ahead_items`]), starting as soon as the first page arrived (on a Tokio
+/// runtime, a task drives them), still yielded in page order; otherwise each page's `next` is
+/// followed. Should the last known page still point further
 /// (items were added during the listing), the loop follows it one page at a time.
 ///
 /// The stream ends after a page without `next` or on an empty page, and ends with a
@@ -409,10 +458,13 @@ where
                         return Some((out, st));
                     }
                     let fetch = st.fetch.clone();
+                    let in_flight = st.options.pages_in_flight(page.cursor.page_size());
                     let pages = stream::iter(remaining)
                         .map(move |cursor| fetch(Some(cursor)))
-                        .buffered(st.options.concurrency)
+                        .buffered(in_flight)
                         .boxed();
+                    // Started now, not when the consumer is done with this page's items.
+                    let pages = read_ahead(pages, 1);
                     st.phase = Phase::Parallel { pages, last };
                 } else if let Some(err) = st.follow(page.next) {
                     out.push(Err(err));
@@ -705,6 +757,58 @@ mod tests {
         assert_eq!(peak.load(Ordering::SeqCst), 4);
     }
 
+    #[test]
+    fn large_pages_have_fewer_in_flight() {
+        let options = PagingOptions::default().with_concurrency(8);
+        assert_eq!(options.pages_in_flight(100), 8);
+        assert_eq!(options.pages_in_flight(1000), 2);
+        assert_eq!(options.pages_in_flight(5000), 1);
+        assert_eq!(options.pages_in_flight(0), 8);
+        assert_eq!(PagingOptions::default().pages_in_flight(10), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_remaining_pages_start_before_the_consumer_asks() {
+        let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            slow_server((1..=10).collect(), vec![], in_flight.clone(), peak.clone()),
+        );
+        // Take one item of the first page, then leave the stream alone.
+        assert_eq!(s.next().await.unwrap().unwrap(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert_eq!(
+            in_flight.load(Ordering::SeqCst),
+            4,
+            "pages 2-5 are in flight"
+        );
+        let rest: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(rest, (2..=10).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_the_stream_stops_the_pages_ahead() {
+        let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let mut s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            slow_server((1..=100).collect(), vec![], in_flight.clone(), peak),
+        );
+        assert_eq!(s.next().await.unwrap().unwrap(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        assert_eq!(in_flight.load(Ordering::SeqCst), 4);
+        drop(s);
+        // Had the fetches gone on, they would have finished (and left the count) by now; aborted,
+        // they never finish.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert_eq!(
+            in_flight.load(Ordering::SeqCst),
+            4,
+            "aborted, not left running"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn sequential_by_default() {
         let (in_flight, peak) = (Arc::default(), Arc::new(AtomicUsize::new(0)));
@@ -761,6 +865,7 @@ mod tests {
             PagingOptions {
                 max_pages: 3,
                 concurrency: 4,
+                ..PagingOptions::default()
             },
             server((1..=20).collect(), Some(20), calls.clone()),
         );
