@@ -112,6 +112,20 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
+/// The items of a listing body (a JSON array; `null` is empty), read straight into their wire
+/// structs. Only when that fails is the body read again element by element, for an error that
+/// says which element and why: the common case never builds a `Value` tree.
+fn elements<T: serde::de::DeserializeOwned>(body: &[u8], list: &str, item: &str) -> Result<Vec<T>> {
+    match serde_json::from_slice::<Option<Vec<T>>>(body) {
+        Ok(items) => Ok(items.unwrap_or_default()),
+        Err(_) => array(body, list)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| element(v, item, i))
+            .collect(),
+    }
+}
+
 fn element<T: serde::de::DeserializeOwned>(value: Value, what: &str, index: usize) -> Result<T> {
     if !value.is_object() {
         return Err(Error::decode(format!(
@@ -166,11 +180,10 @@ pub(crate) fn repositories(
     body: &[u8],
     fallback_namespace: Option<&str>,
 ) -> Result<Vec<Repository>> {
-    array(body, "repository list")?
+    elements::<WireRepo>(body, "repository list", "repository")?
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            let wire: WireRepo = element(v, "repository", i)?;
+        .map(|(i, wire)| {
             wire.into_repository(source, fallback_namespace, None)
                 .map_err(|e| Error::decode(format!("repository #{i}: {}", e.message())))
         })
@@ -190,11 +203,10 @@ pub(crate) fn repository_detail(
 
 /// The tags of a `GET …/repos/{repo}/tags` body, in order.
 pub(crate) fn tags(body: &[u8]) -> Result<Vec<Tag>> {
-    array(body, "tag list")?
+    elements::<WireTag>(body, "tag list", "tag")?
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            let wire: WireTag = element(v, "tag", i)?;
+        .map(|(i, wire)| {
             wire.into_tag()
                 .map_err(|e| Error::decode(format!("tag #{i}: {}", e.message())))
         })
@@ -286,6 +298,8 @@ impl WireTag {
 fn platforms(manifest: &Value) -> Vec<Platform> {
     let parsed;
     let manifest = match manifest {
+        // Only a manifest list names platforms: skip parsing the (common) single manifests.
+        Value::String(s) if !s.contains("\"manifests\"") => return Vec::new(),
         Value::String(s) => match serde_json::from_str::<Value>(s) {
             Ok(v) => {
                 parsed = v;
