@@ -7,7 +7,6 @@
 //! into one stream of [`InventoryEvent`]s. Every request holds a per-source and a global permit
 //! ([`crate::limiter`]), and every failure becomes a [`Failure`] event while the rest goes on.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +17,8 @@ use futures::future::ready;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
+
+use crate::recent::RecentSet;
 use tokio::time::Instant;
 
 use crate::config::{Config, Environment};
@@ -379,10 +380,16 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     .boxed()
 }
 
-/// A source's repositories (filtered, deduplicated, with tags) and failures.
+/// How many of a source's latest repositories are remembered to drop a shifting listing's
+/// repeats: more than the pages that can be in flight across its registries hold, and a fixed
+/// amount of memory (about 2 MB) however large the account.
+const RECENT_REPOSITORIES: usize = 16_384;
+
+/// A source's repositories (filtered, with a shifting listing's repeats dropped, with tags) and
+/// failures.
 fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     let matcher = run.matcher.clone();
-    let mut seen: HashSet<RepositoryRef> = HashSet::new();
+    let mut seen = RecentSet::new(RECENT_REPOSITORIES);
     let fanout = run.fanout;
     repository_listing(&run)
         .filter_map(move |item| {

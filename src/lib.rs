@@ -63,6 +63,7 @@ mod filter;
 mod inventory;
 mod limiter;
 mod listing;
+mod recent;
 mod report;
 
 pub use config::{Config, Environment, ProviderConfig};
