@@ -305,6 +305,9 @@ struct PageLoop<T, F> {
     context: ErrorContext,
 }
 
+/// What one step of the page loop yields.
+type Yield<T> = Vec<Result<T>>;
+
 /// What to do with a page that arrived.
 enum Verdict<T> {
     /// Yield the items and go on.
@@ -375,6 +378,21 @@ impl<T, F> PageLoop<T, F> {
         Verdict::Items(std::mem::take(&mut page.items))
     }
 
+    /// What a fetch brought: the page's items to yield, with the page (for its `next`), or, when
+    /// the listing ends here (a fetch error, an empty page, a broken guard), the last things to
+    /// yield.
+    fn receive(
+        &mut self,
+        fetched: Result<Page<T>>,
+    ) -> std::result::Result<(Yield<T>, Page<T>), Yield<T>> {
+        let mut page = fetched.map_err(|err| vec![Err(err)])?;
+        match self.accept(&mut page) {
+            Verdict::Items(items) => Ok((items.into_iter().map(Ok).collect(), page)),
+            Verdict::End => Err(Vec::new()),
+            Verdict::Fail(err) => Err(vec![Err(err)]),
+        }
+    }
+
     /// The phase after a page of the sequential phase: its `next`, unless it repeats a cursor.
     fn follow(&mut self, next: Option<Cursor>) -> Option<Error> {
         match next {
@@ -436,16 +454,10 @@ where
         match std::mem::replace(&mut st.phase, Phase::Done) {
             Phase::Done => None,
             Phase::First => {
-                let mut page = match (st.fetch)(None).await {
-                    Ok(page) => page,
-                    Err(err) => return Some((vec![Err(err)], st)),
+                let (mut out, page) = match st.receive((st.fetch)(None).await) {
+                    Ok(received) => received,
+                    Err(last) => return Some((last, st)),
                 };
-                let items = match st.accept(&mut page) {
-                    Verdict::Items(items) => items,
-                    Verdict::End => return Some((Vec::new(), st)),
-                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
-                };
-                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
                 let remaining = if st.options.concurrency > 1 {
                     page.remaining_cursors()
                 } else {
@@ -475,18 +487,11 @@ where
                 let Some(result) = pages.next().await else {
                     return Some((Vec::new(), st));
                 };
-                let mut page = match result {
-                    Ok(page) => page,
-                    Err(err) => return Some((vec![Err(err)], st)),
+                let (mut out, page) = match st.receive(result) {
+                    Ok(received) => received,
+                    Err(last) => return Some((last, st)),
                 };
-                let is_last = page.cursor == last;
-                let items = match st.accept(&mut page) {
-                    Verdict::Items(items) => items,
-                    Verdict::End => return Some((Vec::new(), st)),
-                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
-                };
-                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
-                if !is_last {
+                if page.cursor != last {
                     st.phase = Phase::Parallel { pages, last };
                 } else if let Some(err) = st.follow(page.next) {
                     out.push(Err(err));
@@ -494,16 +499,10 @@ where
                 Some((out, st))
             }
             Phase::Sequential(cursor) => {
-                let mut page = match (st.fetch)(Some(cursor)).await {
-                    Ok(page) => page,
-                    Err(err) => return Some((vec![Err(err)], st)),
+                let (mut out, page) = match st.receive((st.fetch)(Some(cursor)).await) {
+                    Ok(received) => received,
+                    Err(last) => return Some((last, st)),
                 };
-                let items = match st.accept(&mut page) {
-                    Verdict::Items(items) => items,
-                    Verdict::End => return Some((Vec::new(), st)),
-                    Verdict::Fail(err) => return Some((vec![Err(err)], st)),
-                };
-                let mut out: Vec<Result<T>> = items.into_iter().map(Ok).collect();
                 if let Some(err) = st.follow(page.next) {
                     out.push(Err(err));
                 }
