@@ -120,6 +120,22 @@ impl HuaweiProvider {
         url
     }
 
+    /// The URL of `repo`, `/v2/manage/namespaces/{ns}/repos/{repo}` with `/` in its name sent as
+    /// `$`, followed by the `tail` segments.
+    fn repository_url(&self, repo: &RepositoryRef, tail: &[&str], query: &[(&str, String)]) -> Url {
+        let wire_name = wire_repo_name(&repo.name);
+        let mut segments = vec![
+            "v2",
+            "manage",
+            "namespaces",
+            &repo.registry,
+            "repos",
+            &wire_name,
+        ];
+        segments.extend_from_slice(tail);
+        self.url(&segments, query)
+    }
+
     async fn get(&self, url: Url, operation: &str, target: Option<&str>) -> Result<HttpResponse> {
         let mut request = HttpRequest::get(url, operation);
         if let Some(t) = target {
@@ -262,17 +278,9 @@ impl HuaweiProvider {
     async fn tags_at(&self, repo: &RepositoryRef, offset: u64, limit: u32) -> Result<Page<Tag>> {
         let operation = "list_tags";
         let target = repo.to_string();
-        let wire_name = wire_repo_name(&repo.name);
-        let url = self.url(
-            &[
-                "v2",
-                "manage",
-                "namespaces",
-                &repo.registry,
-                "repos",
-                &wire_name,
-                "tags",
-            ],
+        let url = self.repository_url(
+            repo,
+            &["tags"],
             &[("limit", limit.to_string()), ("offset", offset.to_string())],
         );
         let response = self.get(url, operation, Some(&target)).await?;
@@ -398,18 +406,7 @@ impl RegistryProvider for HuaweiProvider {
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
         let operation = "get_repository";
         let target = repo.to_string();
-        let wire_name = wire_repo_name(&repo.name);
-        let url = self.url(
-            &[
-                "v2",
-                "manage",
-                "namespaces",
-                &repo.registry,
-                "repos",
-                &wire_name,
-            ],
-            &[],
-        );
+        let url = self.repository_url(repo, &[], &[]);
         let response = self.get(url, operation, Some(&target)).await?;
         wire::repository_detail(&self.source, &response.body, &repo.registry, &repo.name)
             .map_err(|e| self.annotate(e, operation, Some(&target), response.status))
