@@ -36,7 +36,7 @@ impl AcmeRegistry {
         AcmeRegistry {
             source: Source::new(
                 "acme-onprem",
-                ProviderKind::Custom("acme".into()),
+                ProviderKind::new("acme"),
                 "dc1",
                 "memory://acme",
             ),

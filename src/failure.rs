@@ -107,14 +107,14 @@ mod tests {
 
     #[test]
     fn from_error_keeps_kind_status_code_and_request_id() {
-        let source = Source::new("swr-ap", ProviderKind::Huawei, "ap-southeast-1", "http://x");
+        let source = Source::new("swr-ap", ProviderKind::HUAWEI, "ap-southeast-1", "http://x");
         let err = Error::from_status(401, "signature mismatch")
             .with_code("APIGW.0301")
             .with_request_id("req-1")
             .with_target("ns");
         let failure = Failure::from_error(&source, "list_repositories", None, &err);
         assert_eq!(failure.source, "swr-ap");
-        assert_eq!(failure.provider, ProviderKind::Huawei);
+        assert_eq!(failure.provider, ProviderKind::HUAWEI);
         assert_eq!(failure.kind, ErrorKind::Authentication);
         assert_eq!(failure.status, Some(401));
         assert_eq!(failure.code.as_deref(), Some("APIGW.0301"));

@@ -182,7 +182,7 @@ mod tests {
     use crate::core::{ProviderKind, Source};
 
     fn repo(registry: &str, name: &str) -> Repository {
-        let source = Source::new("s", ProviderKind::Ncp, "kr", "http://127.0.0.1:1");
+        let source = Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1");
         Repository::new(&source, registry, name)
     }
 

@@ -199,7 +199,7 @@ mod tests {
     use crate::core::{ErrorKind, Tag};
 
     fn source(name: &str) -> Source {
-        Source::new(name, ProviderKind::Ncp, "kr", "http://127.0.0.1:1")
+        Source::new(name, ProviderKind::NCP, "kr", "http://127.0.0.1:1")
     }
 
     fn summary(name: &str, repositories: u64, errors: u64) -> SourceSummary {

@@ -269,8 +269,8 @@ async fn four_sources_merge_into_one_complete_report_in_deterministic_order() {
         assert_eq!(summary.retries, 0);
         assert_eq!(summary.errors, 0);
     }
-    assert_eq!(report.sources[0].provider, ProviderKind::Ncp);
-    assert_eq!(report.sources[3].provider, ProviderKind::Huawei);
+    assert_eq!(report.sources[0].provider, ProviderKind::NCP);
+    assert_eq!(report.sources[3].provider, ProviderKind::HUAWEI);
     assert_eq!(report.sources[3].region, "cn-north-4");
     assert_eq!(report.sources[3].endpoint, world.swr_b.swr_endpoint());
     // Full depth carries tag details.
@@ -387,7 +387,7 @@ async fn failing_sources_are_data_and_the_others_complete() {
         .expect("ncp-sgn's error");
     assert_eq!(auth.kind, ErrorKind::Authentication);
     assert_eq!(auth.status, Some(401));
-    assert_eq!(auth.provider, ProviderKind::Ncp);
+    assert_eq!(auth.provider, ProviderKind::NCP);
     assert_eq!(auth.operation, "list_registries");
     let dropped = report
         .errors
@@ -395,7 +395,7 @@ async fn failing_sources_are_data_and_the_others_complete() {
         .find(|f| f.source == "swr-cn")
         .expect("swr-cn's error");
     assert_eq!(dropped.kind, ErrorKind::Network);
-    assert_eq!(dropped.provider, ProviderKind::Huawei);
+    assert_eq!(dropped.provider, ProviderKind::HUAWEI);
     assert_eq!(dropped.status, None);
     let swr_cn = &report.sources[3];
     assert_eq!(swr_cn.retries, 2, "three attempts, then the error is data");

@@ -43,7 +43,7 @@ fn bodies(settings: &Settings) -> Result<Bodies, String> {
     let emulator = host.emulator();
     let ncr_source = Source::new(
         "decode-ncr",
-        ProviderKind::Ncp,
+        ProviderKind::NCP,
         "kr",
         emulator.ncp_endpoint(),
     );
@@ -127,7 +127,7 @@ fn swr_client(host: &EmulatorHost) -> Result<HttpClient, String> {
     let credentials = HuaweiCredentials::aksk(keys.access_key.clone(), keys.secret_key.clone());
     let source = Source::new(
         "decode-swr",
-        ProviderKind::Huawei,
+        ProviderKind::HUAWEI,
         SWR_REGION,
         emulator.swr_endpoint(),
     );
@@ -206,7 +206,7 @@ pub fn decode_rows(settings: &Settings) -> Result<Vec<Row>, String> {
     let bodies = bodies(settings)?;
     let source = Source::new(
         "decode-swr",
-        ProviderKind::Huawei,
+        ProviderKind::HUAWEI,
         SWR_REGION,
         "http://127.0.0.1",
     );

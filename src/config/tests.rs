@@ -384,7 +384,7 @@ fn builds_ncp_providers_with_the_entry_settings() {
         .provider(&Environment::from_vars([("X", "Y")]))
         .unwrap();
     assert_eq!(provider.source().name, "ncp-kr");
-    assert_eq!(provider.source().provider, crate::core::ProviderKind::Ncp);
+    assert_eq!(provider.source().provider, crate::core::ProviderKind::NCP);
     assert!(
         config.providers[1]
             .ncp_config(&Environment::process())

@@ -226,7 +226,7 @@ fn serving(catalog: &Catalog, caps: Capabilities) -> MockProvider {
 
 fn ncr_catalog(name: &str) -> Catalog {
     Catalog::new(
-        source(name, ProviderKind::Ncp),
+        source(name, ProviderKind::NCP),
         &[
             (
                 "prod",
@@ -243,7 +243,7 @@ fn ncr_catalog(name: &str) -> Catalog {
 
 fn swr_catalog(name: &str) -> Catalog {
     Catalog::new(
-        source(name, ProviderKind::Huawei),
+        source(name, ProviderKind::HUAWEI),
         &[
             (
                 "ns1",
@@ -335,7 +335,7 @@ async fn merges_sources_in_config_order_then_registry_repository_and_tag() {
             ("alpha-swr", SourceStatus::Ok, 3, swr.tag_total() as u64),
         ]
     );
-    assert_eq!(report.sources[1].provider, ProviderKind::Huawei);
+    assert_eq!(report.sources[1].provider, ProviderKind::HUAWEI);
     // A second run is equal but for the clock.
     let mut again = inv.collect().await;
     again.generated_at = report.generated_at;
@@ -381,7 +381,7 @@ async fn the_stream_ends_each_source_with_its_summary() {
 
 #[tokio::test]
 async fn a_listing_that_repeats_a_repository_or_tag_yields_it_once() {
-    let src = source("s", ProviderKind::Huawei);
+    let src = source("s", ProviderKind::HUAWEI);
     let mut mock = base_mock(&src, swr_caps());
     let s = src.clone();
     mock.expect_repositories_page().returning(move |_, cursor| {
@@ -546,7 +546,7 @@ fn tag_depth_parses_and_prints() {
 
 #[tokio::test]
 async fn a_failing_source_loses_nothing_of_the_others() {
-    let bad = source("bad", ProviderKind::Ncp);
+    let bad = source("bad", ProviderKind::NCP);
     let mut failing = base_mock(&bad, ncr_caps());
     failing.expect_registries_page().returning(|_| {
         Err(Error::from_status(401, "signature rejected")
@@ -573,7 +573,7 @@ async fn a_failing_source_loses_nothing_of_the_others() {
         panic!("{:?}", report.errors);
     };
     assert_eq!(failure.source, "bad");
-    assert_eq!(failure.provider, ProviderKind::Ncp);
+    assert_eq!(failure.provider, ProviderKind::NCP);
     assert_eq!(failure.operation, "list_registries");
     assert_eq!(failure.kind, ErrorKind::Authentication);
     assert_eq!(failure.status, Some(401));
@@ -639,7 +639,7 @@ async fn every_source_failing_exits_1() {
     let mocks = ["a", "b"]
         .iter()
         .map(|name| {
-            let mut m = base_mock(&source(name, ProviderKind::Huawei), swr_caps());
+            let mut m = base_mock(&source(name, ProviderKind::HUAWEI), swr_caps());
             m.expect_repositories_page()
                 .returning(|_, _| Err(Error::new(ErrorKind::Network, "connection reset")));
             m
@@ -665,7 +665,7 @@ async fn every_source_failing_exits_1() {
 
 #[tokio::test]
 async fn an_empty_first_page_is_an_empty_registry() {
-    let src = source("s", ProviderKind::Ncp);
+    let src = source("s", ProviderKind::NCP);
     let mut mock = base_mock(&src, ncr_caps());
     let s = src.clone();
     mock.expect_registries_page().returning(move |cursor| {
@@ -700,7 +700,7 @@ async fn an_empty_first_page_is_an_empty_registry() {
 
 #[tokio::test]
 async fn a_repeated_cursor_is_a_failure_and_keeps_what_arrived() {
-    let src = source("s", ProviderKind::Huawei);
+    let src = source("s", ProviderKind::HUAWEI);
     let mut mock = base_mock(&src, swr_caps());
     let s = src.clone();
     mock.expect_repositories_page()
@@ -731,7 +731,7 @@ async fn a_repeated_cursor_is_a_failure_and_keeps_what_arrived() {
 
 #[tokio::test]
 async fn the_source_filter_lists_only_named_sources() {
-    let skipped = source("skipped", ProviderKind::Ncp);
+    let skipped = source("skipped", ProviderKind::NCP);
     let mut untouched = MockProvider::new();
     untouched.expect_source().return_const(skipped);
     untouched.expect_capabilities().return_const(ncr_caps());
@@ -1026,7 +1026,7 @@ fn wide_catalog(name: &str) -> Catalog {
             )
         })
         .collect();
-    let mut catalog = Catalog::new(source(name, ProviderKind::Ncp), &[]);
+    let mut catalog = Catalog::new(source(name, ProviderKind::NCP), &[]);
     for registry in ["r1", "r2", "r3"] {
         catalog
             .registries
@@ -1275,7 +1275,7 @@ async fn dropping_the_stream_cancels_requests_in_flight() {
 
 #[tokio::test]
 async fn pages_after_the_first_are_fetched_with_the_per_source_concurrency() {
-    let source = source("s", ProviderKind::Ncp);
+    let source = source("s", ProviderKind::NCP);
     let limited = crate::limiter::LimitedProvider::new(
         Arc::new(base_mock(&source, ncr_caps())),
         Arc::new(tokio::sync::Semaphore::new(32)),

@@ -427,7 +427,7 @@ mod tests {
     #[test]
     fn display_carries_kind_message_and_context() {
         let err = Error::from_status(404, "repository does not exist")
-            .with_provider(ProviderKind::Huawei)
+            .with_provider(ProviderKind::HUAWEI)
             .with_source("swr-ap")
             .with_operation("get_repository")
             .with_target("group/app")

@@ -625,7 +625,7 @@ mod tests {
     }
 
     fn client(url: &Url, signer: Arc<CountingSigner>) -> HttpClient {
-        let source = Source::new("t", ProviderKind::Ncp, "kr", url.as_str());
+        let source = Source::new("t", ProviderKind::NCP, "kr", url.as_str());
         let config = HttpClientConfig {
             retry: RetryPolicy::new(
                 4,

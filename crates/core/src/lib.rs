@@ -17,7 +17,7 @@
 //! ```
 //! use reginv_core::{ProviderKind, Repository, Source};
 //!
-//! let source = Source::new("ncp-kr", ProviderKind::Ncp, "kr", "https://ncr.apigw.ntruss.com");
+//! let source = Source::new("ncp-kr", ProviderKind::NCP, "kr", "https://ncr.apigw.ntruss.com");
 //! let repo = Repository::new(&source, "my-reg", "team/app");
 //! assert_eq!(repo.full_name, "my-reg/team/app");
 //! assert_eq!(repo.source, "ncp-kr");

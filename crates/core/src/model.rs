@@ -15,36 +15,48 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Provider-specific fields that have no normalized home, keyed by the vendor's field name.
 pub type Extra = BTreeMap<String, serde_json::Value>;
 
-/// Which registry API a row came from. Serializes as a lower-case string (`"ncp"`, `"huawei"`,
-/// or the name of a custom provider).
+/// Which registry API a row came from: an open, string-backed kind (as `http::Method` is), so a
+/// new backend never changes how existing data deserializes. Serializes as its lower-case name
+/// (`"ncp"`, `"huawei"`, `"oci"`, or the name of a provider implemented outside reginv).
+///
+/// ```
+/// use reginv_core::ProviderKind;
+///
+/// assert_eq!(ProviderKind::from_name("NCP"), ProviderKind::NCP);
+/// assert_eq!(ProviderKind::new("acme").as_str(), "acme");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ProviderKind {
-    /// NAVER Cloud Platform Container Registry (NCR), API v2.
-    Ncp,
-    /// Huawei Cloud SoftWare Repository for Container (SWR).
-    Huawei,
-    /// Any other registry, implemented outside reginv; the string is its lower-case name.
-    Custom(String),
-}
+pub struct ProviderKind(Cow<'static, str>);
 
 impl ProviderKind {
-    /// The lower-case name used in output and configuration (`ncp`, `huawei`, or the custom name).
-    pub fn as_str(&self) -> &str {
-        match self {
-            ProviderKind::Ncp => "ncp",
-            ProviderKind::Huawei => "huawei",
-            ProviderKind::Custom(name) => name,
-        }
+    /// NAVER Cloud Platform Container Registry (NCR), API v2.
+    pub const NCP: ProviderKind = ProviderKind(Cow::Borrowed("ncp"));
+    /// Huawei Cloud SoftWare Repository for Container (SWR).
+    pub const HUAWEI: ProviderKind = ProviderKind(Cow::Borrowed("huawei"));
+    /// Any registry that speaks the OCI Distribution API.
+    pub const OCI: ProviderKind = ProviderKind(Cow::Borrowed("oci"));
+
+    const BUILT_IN: [ProviderKind; 3] =
+        [ProviderKind::NCP, ProviderKind::HUAWEI, ProviderKind::OCI];
+
+    /// A kind named `name`, lower-cased (the same as [`ProviderKind::from_name`]).
+    pub fn new(name: impl AsRef<str>) -> Self {
+        Self::from_name(name.as_ref())
     }
 
-    /// Parses a provider name; unknown names become [`ProviderKind::Custom`] (lower-cased).
+    /// The lower-case name used in output and configuration (`ncp`, `huawei`, `oci`, or a
+    /// custom name).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses a provider name, case-insensitively; any name is a kind.
     pub fn from_name(name: &str) -> Self {
-        match name.to_ascii_lowercase().as_str() {
-            "ncp" => ProviderKind::Ncp,
-            "huawei" => ProviderKind::Huawei,
-            other => ProviderKind::Custom(other.to_string()),
-        }
+        let lower = name.to_ascii_lowercase();
+        Self::BUILT_IN
+            .into_iter()
+            .find(|kind| kind.as_str() == lower)
+            .unwrap_or(ProviderKind(Cow::Owned(lower)))
     }
 }
 
@@ -112,6 +124,12 @@ pub struct Registry {
     pub name: String,
     /// Whether anonymous users may pull from it, when the provider says.
     pub public: Option<bool>,
+    /// Whether images pushed to it are scanned for vulnerabilities automatically, when the
+    /// provider says.
+    pub scan_on_push: Option<bool>,
+    /// The registry's state as the provider names it, lower-case (NCR `running`, or
+    /// `disconnected` when its storage bucket is gone); `None` when the provider does not say.
+    pub status: Option<String>,
     /// The host (and path prefix) a container client pulls from, when the provider says.
     pub pull_endpoint: Option<String>,
     /// When the registry was created, when the provider says.
@@ -130,6 +148,8 @@ impl Registry {
             region: source.region.clone(),
             name: name.into(),
             public: None,
+            scan_on_push: None,
+            status: None,
             pull_endpoint: None,
             created_at: None,
             extra: Extra::new(),
@@ -159,6 +179,9 @@ pub struct Repository {
     pub description: Option<String>,
     /// Whether anonymous users may pull it, when the provider says.
     pub public: Option<bool>,
+    /// Whether its tags are immutable (a pushed tag cannot be overwritten), when the provider
+    /// says. Some providers say it only in a repository's details, fetched when asked.
+    pub tag_immutable: Option<bool>,
     /// How many tags the provider says it has.
     pub tag_count: Option<u64>,
     /// Total size in bytes, as the provider reports it.
@@ -192,6 +215,7 @@ impl Repository {
             pull_uri: None,
             description: None,
             public: None,
+            tag_immutable: None,
             tag_count: None,
             size_bytes: None,
             pull_count: None,
@@ -219,6 +243,13 @@ pub struct Tag {
     pub updated_at: Option<DateTime<Utc>>,
     /// When it was last pulled, when the provider tracks it.
     pub last_pulled_at: Option<DateTime<Utc>>,
+    /// Whether the image was scanned for vulnerabilities, when the provider says.
+    pub scanned: Option<bool>,
+    /// The media type of the manifest the tag points at, when the provider says.
+    pub media_type: Option<String>,
+    /// Whether the tag points at an image index / manifest list (a multi-platform image),
+    /// when the provider says.
+    pub is_index: Option<bool>,
     /// The images of a multi-platform tag, one per platform (empty when not reported).
     #[serde(default)]
     pub platforms: Vec<Platform>,
@@ -237,6 +268,9 @@ impl Tag {
             created_at: None,
             updated_at: None,
             last_pulled_at: None,
+            scanned: None,
+            media_type: None,
+            is_index: None,
             platforms: Vec::new(),
             extra: Extra::new(),
         }
@@ -279,7 +313,7 @@ mod tests {
     fn source() -> Source {
         Source::new(
             "swr-ap",
-            ProviderKind::Huawei,
+            ProviderKind::HUAWEI,
             "ap-southeast-1",
             "https://x",
         )
@@ -288,14 +322,15 @@ mod tests {
     #[test]
     fn provider_kind_serializes_lower_case_and_round_trips() {
         for (kind, text) in [
-            (ProviderKind::Ncp, "\"ncp\""),
-            (ProviderKind::Huawei, "\"huawei\""),
-            (ProviderKind::Custom("acme".into()), "\"acme\""),
+            (ProviderKind::NCP, "\"ncp\""),
+            (ProviderKind::HUAWEI, "\"huawei\""),
+            (ProviderKind::new("acme"), "\"acme\""),
+            (ProviderKind::OCI, "\"oci\""),
         ] {
             assert_eq!(serde_json::to_string(&kind).unwrap(), text);
             assert_eq!(serde_json::from_str::<ProviderKind>(text).unwrap(), kind);
         }
-        assert_eq!(ProviderKind::from_name("NCP"), ProviderKind::Ncp);
+        assert_eq!(ProviderKind::from_name("NCP"), ProviderKind::NCP);
     }
 
     #[test]

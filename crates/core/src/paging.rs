@@ -16,7 +16,8 @@ use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, ErrorContext, ErrorKind, Result};
 
-/// Where a page starts: a 1-based page number (NCR) or an item offset (SWR), with its size.
+/// Where a page starts: a 1-based page number (NCR), an item offset (SWR), or an opaque token the
+/// server handed out (OCI `Link` / `last`, `nextToken`, markers), with its size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Cursor {
@@ -34,6 +35,16 @@ pub enum Cursor {
         /// Items per page.
         limit: u32,
     },
+    /// The page that an opaque continuation `token` from the server names (a `Link` URL's
+    /// `last`, a `nextToken`, a marker), of `size` items. `None` is never a token: the first
+    /// page of a token listing is asked with `None` (or a provider's own first cursor). Token
+    /// pages can only be fetched one after another: the next token comes with each page.
+    Token {
+        /// The server's continuation token, as it sent it.
+        token: String,
+        /// Items per page.
+        size: u32,
+    },
 }
 
 impl Cursor {
@@ -42,10 +53,19 @@ impl Cursor {
         match self {
             Cursor::Page { size, .. } => *size,
             Cursor::Offset { limit, .. } => *limit,
+            Cursor::Token { size, .. } => *size,
         }
     }
 
-    /// The cursor of the page after this one.
+    /// Whether the page after this one can be computed without the server's answer (page
+    /// numbers and offsets can; tokens cannot).
+    pub fn is_computable(&self) -> bool {
+        !matches!(self, Cursor::Token { .. })
+    }
+
+    /// The cursor of the page after this one. A [`Cursor::Token`]'s successor only comes from
+    /// the server, so for a token this is the same cursor (which [`paginate`] would refuse as a
+    /// repeat): use the `next` the server sent instead.
     pub fn following(&self) -> Cursor {
         match self {
             Cursor::Page { number, size } => Cursor::Page {
@@ -56,14 +76,17 @@ impl Cursor {
                 offset: offset.saturating_add(u64::from(*limit)),
                 limit: *limit,
             },
+            Cursor::Token { .. } => self.clone(),
         }
     }
 
-    /// The index of the first item this cursor's page holds.
+    /// The index of the first item this cursor's page holds (`0` for a token, whose position
+    /// is not known).
     pub fn first_item(&self) -> u64 {
         match self {
             Cursor::Page { number, size } => number.saturating_sub(1).saturating_mul(*size as u64),
             Cursor::Offset { offset, .. } => *offset,
+            Cursor::Token { .. } => 0,
         }
     }
 }
@@ -73,6 +96,7 @@ impl fmt::Display for Cursor {
         match self {
             Cursor::Page { number, size } => write!(f, "page {number} (size {size})"),
             Cursor::Offset { offset, limit } => write!(f, "offset {offset} (limit {limit})"),
+            Cursor::Token { token, size } => write!(f, "token {token:?} (size {size})"),
         }
     }
 }
@@ -109,7 +133,7 @@ impl<T> Page<T> {
         let Some(total) = self.total else {
             return Vec::new();
         };
-        if self.next.is_none() || self.cursor.page_size() == 0 {
+        if self.next.is_none() || self.cursor.page_size() == 0 || !self.cursor.is_computable() {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -578,6 +602,92 @@ mod tests {
         let items: Vec<u32> = s.try_collect().await.unwrap();
         assert_eq!(items, vec![1, 2, 3, 4, 5]);
         assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    /// A token-paged server (as OCI `Link` paging): each page's `next` carries the name of the
+    /// last item it held; `repeat_at` makes it hand out that token again instead.
+    fn token_server(
+        items: Vec<u32>,
+        size: u32,
+        repeat_at: Option<u32>,
+        calls: Arc<AtomicUsize>,
+    ) -> impl Fn(Option<Cursor>) -> futures::future::Ready<Result<Page<u32>>> + Send + Sync + 'static
+    {
+        move |cursor| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let after = match &cursor {
+                None => 0,
+                Some(Cursor::Token { token, .. }) => token.parse().unwrap(),
+                Some(other) => panic!("a token server got {other}"),
+            };
+            let chunk: Vec<u32> = items
+                .iter()
+                .copied()
+                .filter(|v| *v > after)
+                .take(size as usize)
+                .collect();
+            let this = cursor.unwrap_or(Cursor::Token {
+                token: String::new(),
+                size,
+            });
+            let last = chunk.last().copied();
+            let next = last
+                .filter(|l| items.last() != Some(l))
+                .map(|l| match repeat_at {
+                    Some(r) if l > r => Cursor::Token {
+                        token: r.to_string(),
+                        size,
+                    },
+                    _ => Cursor::Token {
+                        token: l.to_string(),
+                        size,
+                    },
+                });
+            futures::future::ready(Ok(Page::new(chunk, this, next, None)))
+        }
+    }
+
+    #[tokio::test]
+    async fn token_pages_are_fetched_one_after_another() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            // Parallelism asked for, but a token's successor only comes with its page.
+            PagingOptions::default().with_concurrency(8),
+            token_server((1..=7).collect(), 3, None, calls.clone()),
+        );
+        let items: Vec<u32> = s.try_collect().await.unwrap();
+        assert_eq!(items, (1..=7).collect::<Vec<_>>());
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_loop() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            token_server((1..=9).collect(), 2, Some(4), calls.clone()),
+        );
+        let (items, err) = collect(s).await;
+        assert_eq!(items, vec![1, 2, 3, 4, 5, 6]);
+        let err = err.expect("a repeated token must end the listing with an error");
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(err.to_string().contains("second time"), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn token_cursors_have_no_computable_successor() {
+        let token = Cursor::Token {
+            token: "abc".into(),
+            size: 50,
+        };
+        assert!(!token.is_computable());
+        assert_eq!(token.page_size(), 50);
+        assert_eq!(token.to_string(), "token \"abc\" (size 50)");
+        let page = Page::new(vec![1u32], token.clone(), Some(token), Some(1_000));
+        assert!(page.remaining_cursors().is_empty());
     }
 
     #[tokio::test]

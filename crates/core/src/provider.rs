@@ -38,7 +38,7 @@
 //!
 //! # tokio_test_block_on(async {
 //! let provider: Arc<dyn RegistryProvider> = Arc::new(Tiny(Source::new(
-//!     "tiny", ProviderKind::Custom("tiny".into()), "local", "memory://")));
+//!     "tiny", ProviderKind::new("tiny"), "local", "memory://")));
 //! let repos: Vec<Repository> = provider.list_repositories(RepositoryQuery::all())
 //!     .try_collect().await?;
 //! assert_eq!(repos[0].full_name, "main/app");
@@ -180,8 +180,15 @@ pub trait RegistryProvider: Send + Sync + fmt::Debug + 'static {
     /// One page of the tags of `repo`, with full details. `None` asks for the first page.
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>>;
 
-    /// One repository's details.
-    async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository>;
+    /// One repository's details. The default answers
+    /// [`Unsupported`](crate::ErrorKind::Unsupported), so a backend implements it only where its
+    /// API has such a call.
+    async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
+        Err(crate::Error::unsupported(format!(
+            "{} cannot fetch one repository's details ({repo})",
+            self.source().provider
+        )))
+    }
 }
 
 fn context(source: &Source, operation: &str, target: Option<String>) -> ErrorContext {
@@ -326,7 +333,7 @@ mod tests {
     async fn lists_per_registry_when_the_provider_cannot_list_across() {
         let p: Arc<dyn RegistryProvider> = Arc::new(PerRegistry(Source::new(
             "t",
-            ProviderKind::Ncp,
+            ProviderKind::NCP,
             "kr",
             "http://127.0.0.1",
         )));

@@ -48,7 +48,7 @@
 //!     HuaweiConfig::new("swr-eu", "eu-west-101").with_credentials(HuaweiCredentials::token("t")),
 //! )?;
 //! assert_eq!(provider.source().endpoint, "https://swr-api.eu-west-101.myhuaweicloud.eu");
-//! assert_eq!(provider.source().provider, ProviderKind::Huawei);
+//! assert_eq!(provider.source().provider, ProviderKind::HUAWEI);
 //! assert!(provider.capabilities().repository_listing_has_tag_names);
 //! # Ok::<(), reginv_core::Error>(())
 //! ```

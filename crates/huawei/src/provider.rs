@@ -67,7 +67,7 @@ impl HuaweiProvider {
         let endpoint = config.effective_endpoint();
         let source = Source::new(
             config.name.clone(),
-            ProviderKind::Huawei,
+            ProviderKind::HUAWEI,
             config.region.trim(),
             endpoint.clone(),
         );
@@ -147,7 +147,7 @@ impl HuaweiProvider {
     /// Adds the context an error found after the HTTP exchange lacks.
     fn annotate(&self, error: Error, operation: &str, target: Option<&str>, status: u16) -> Error {
         let error = error
-            .with_provider(ProviderKind::Huawei)
+            .with_provider(ProviderKind::HUAWEI)
             .with_source(self.source.name.clone())
             .with_operation(operation)
             .with_status(status);
@@ -165,7 +165,7 @@ impl HuaweiProvider {
                 return Err(Error::unsupported(format!(
                     "SWR pages by offset and limit; cannot fetch {other}"
                 ))
-                .with_provider(ProviderKind::Huawei)
+                .with_provider(ProviderKind::HUAWEI)
                 .with_source(self.source.name.clone())
                 .with_operation(operation))
             }
@@ -175,7 +175,7 @@ impl HuaweiProvider {
                 ErrorKind::InvalidRequest,
                 format!("an SWR page holds 1 to {MAX_PAGE_SIZE} items, not {limit}"),
             )
-            .with_provider(ProviderKind::Huawei)
+            .with_provider(ProviderKind::HUAWEI)
             .with_source(self.source.name.clone())
             .with_operation(operation));
         }
@@ -266,7 +266,7 @@ impl HuaweiProvider {
                     "{raw_pages} pages in a row held no repository matching the filter; \
                      stopping at the page cap"
                 ))
-                .with_provider(ProviderKind::Huawei)
+                .with_provider(ProviderKind::HUAWEI)
                 .with_source(self.source.name.clone())
                 .with_operation("list_repositories"));
             }
@@ -477,7 +477,7 @@ mod tests {
 
     #[test]
     fn filters_are_exact_client_side() {
-        let source = Source::new("s", ProviderKind::Huawei, "r", "http://127.0.0.1");
+        let source = Source::new("s", ProviderKind::HUAWEI, "r", "http://127.0.0.1");
         let repo = Repository::new(&source, "group", "team/app");
         assert!(matches_query(&repo, &RepositoryQuery::all()));
         assert!(matches_query(&repo, &RepositoryQuery::in_registry("group")));
@@ -504,7 +504,7 @@ mod tests {
         assert!(caps.repository_listing_has_tag_names);
         assert!(caps.filters_names_server_side);
         assert_eq!(RegistryProvider::page_size(&p), Some(7));
-        assert_eq!(p.source().provider, ProviderKind::Huawei);
+        assert_eq!(p.source().provider, ProviderKind::HUAWEI);
         assert_eq!(p.source().region, "ap-southeast-1");
         assert_eq!(p.http_stats(), HttpStatsSnapshot::default());
     }

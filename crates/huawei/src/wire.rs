@@ -469,7 +469,7 @@ mod tests {
     fn source() -> Source {
         Source::new(
             "swr-ap",
-            ProviderKind::Huawei,
+            ProviderKind::HUAWEI,
             "ap-southeast-1",
             "https://swr-api.ap-southeast-1.myhuaweicloud.com",
         )
@@ -512,7 +512,7 @@ mod tests {
         assert_eq!(repos.len(), 1);
         let r = &repos[0];
         assert_eq!(r.source, "swr-ap");
-        assert_eq!(r.provider, ProviderKind::Huawei);
+        assert_eq!(r.provider, ProviderKind::HUAWEI);
         assert_eq!(r.region, "ap-southeast-1");
         assert_eq!(r.registry, "group");
         assert_eq!(r.name, "busybox");

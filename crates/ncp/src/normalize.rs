@@ -133,7 +133,7 @@ mod tests {
     use serde_json::json;
 
     fn source() -> Source {
-        Source::new("ncp-kr", ProviderKind::Ncp, "kr", "https://x")
+        Source::new("ncp-kr", ProviderKind::NCP, "kr", "https://x")
     }
 
     const REGISTRIES_000: &str = include_str!("../tests/data/000_list_registries.json");
@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(row.name, "ncpdocker");
         assert_eq!(row.source, "ncp-kr");
         assert_eq!(row.region, "kr");
-        assert_eq!(row.provider, ProviderKind::Ncp);
+        assert_eq!(row.provider, ProviderKind::NCP);
         assert_eq!(row.public, Some(false));
         assert_eq!(
             row.pull_endpoint.as_deref(),

@@ -114,7 +114,7 @@ impl NcpProvider {
     /// allowed) and the page size (at least 1). Sends nothing.
     pub fn new(config: NcpConfig) -> Result<Self> {
         let name = config.name.clone();
-        let tag = |e: Error| e.with_provider(ProviderKind::Ncp).with_source(name.clone());
+        let tag = |e: Error| e.with_provider(ProviderKind::NCP).with_source(name.clone());
         if config.page_size == 0 {
             return Err(tag(Error::config("the NCP page size must be at least 1")));
         }
@@ -123,7 +123,7 @@ impl NcpProvider {
         let access_key = keys.access_key.clone();
         let source = Source::new(
             config.name,
-            ProviderKind::Ncp,
+            ProviderKind::NCP,
             config.region.as_str(),
             api.as_str(),
         );
@@ -285,7 +285,7 @@ impl NcpProvider {
     /// Adds provider, source, operation and target to `error`.
     fn tag(&self, error: Error, op: &str, target: Option<&str>) -> Error {
         let error = error
-            .with_provider(ProviderKind::Ncp)
+            .with_provider(ProviderKind::NCP)
             .with_source(self.source.name.clone())
             .with_operation(op);
         match target {

@@ -77,7 +77,7 @@ mod tests {
     use reginv::{ErrorKind, ProviderKind, Source, Tag};
 
     fn source(name: &str) -> Source {
-        Source::new(name, ProviderKind::Huawei, "ap", "http://127.0.0.1:1")
+        Source::new(name, ProviderKind::HUAWEI, "ap", "http://127.0.0.1:1")
     }
 
     fn repo(source_name: &str, registry: &str, name: &str, tags: &[&str]) -> InventoryEvent {

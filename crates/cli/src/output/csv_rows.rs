@@ -128,7 +128,7 @@ mod tests {
     use reginv::{ProviderKind, Source};
 
     fn repo(name: &str, tags: Option<Vec<Tag>>) -> Repository {
-        let source = Source::new("ncp-kr", ProviderKind::Ncp, "kr", "http://127.0.0.1:1");
+        let source = Source::new("ncp-kr", ProviderKind::NCP, "kr", "http://127.0.0.1:1");
         let mut repo = Repository::new(&source, "reg", name);
         repo.public = Some(false);
         repo.size_bytes = Some(1234);

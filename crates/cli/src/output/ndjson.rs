@@ -115,7 +115,7 @@ mod tests {
     use serde_json::Value;
 
     fn source(name: &str) -> Source {
-        Source::new(name, ProviderKind::Ncp, "kr", "http://127.0.0.1:1")
+        Source::new(name, ProviderKind::NCP, "kr", "http://127.0.0.1:1")
     }
 
     fn finished(name: &str, repositories: u64, errors: u64) -> InventoryEvent {

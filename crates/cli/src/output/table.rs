@@ -210,7 +210,7 @@ mod report_tests {
 
     #[test]
     fn a_report_prints_repositories_sources_totals_and_errors() {
-        let source = Source::new("ncp-kr", ProviderKind::Ncp, "kr", "http://127.0.0.1:1");
+        let source = Source::new("ncp-kr", ProviderKind::NCP, "kr", "http://127.0.0.1:1");
         let mut repo = Repository::new(&source, "reg", "team/app");
         repo.size_bytes = Some(3 * 1024 * 1024);
         repo.pull_count = Some(42);
