@@ -49,6 +49,27 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `reginv man > reginv.1; man ./reginv.1`.
     Man,
+    /// Print the JSON Schema of a machine-readable output on stdout.
+    ///
+    /// The same schemas are in the repository under docs/schema/.
+    Schema(SchemaArgs),
+}
+
+/// `reginv schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub document: SchemaDocument,
+}
+
+/// The machine-readable outputs that have a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaDocument {
+    /// The `--format json` report of `inventory` and `demo`.
+    Report,
+    /// One line of `--format ndjson` (an event, or the final summary).
+    Events,
 }
 
 /// `reginv init`.

@@ -4,6 +4,7 @@ mod create_registry;
 mod demo;
 mod init;
 mod inventory;
+pub mod schema;
 mod shell;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man => shell::man(),
+        Command::Schema(args) => schema::print(args.document),
     }
 }
 
