@@ -23,13 +23,12 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Environment};
 use crate::core::{
-    Capabilities, Error, HttpStatsSnapshot, RegistryProvider, Repository, RepositoryQuery,
-    RepositoryRef, Result, Source, Tag,
+    Capabilities, Error, HttpStatsSnapshot, RegistryProvider, RegistryProviderExt, Repository,
+    RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 use crate::failure::Failure;
 use crate::filter::{Filter, RepositoryMatcher};
 use crate::limiter::LimitedProvider;
-use crate::listing;
 use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
 
 /// How much of each repository's tags an inventory lists.
@@ -434,7 +433,7 @@ fn repository_listing(
             .flatten_unordered(run.fanout)
             .boxed();
     }
-    listing::registries(&run.provider)
+    run.provider.list_registries()
         .filter_map(move |registry| {
             ready(match registry {
                 Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
@@ -471,7 +470,7 @@ impl SourceRun {
             }
         }
         let this = self.clone();
-        listing::repositories(&self.provider, query)
+        self.provider.list_repositories(query)
             .map(move |item| {
                 item.map_err(|err| {
                     Box::new(this.failure("list_repositories", registry.clone(), &err))
@@ -493,7 +492,7 @@ impl SourceRun {
             }
             TagDepth::Names | TagDepth::Full => {
                 let mut tags = Vec::new();
-                let mut listing = listing::tags(&self.provider, RepositoryRef::from(&repo));
+                let mut listing = self.provider.list_tags(RepositoryRef::from(&repo));
                 while let Some(item) = listing.next().await {
                     match item {
                         Ok(tag) => tags.push(tag),

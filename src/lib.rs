@@ -62,7 +62,6 @@ mod failure;
 mod filter;
 mod inventory;
 mod limiter;
-mod listing;
 mod recent;
 mod report;
 

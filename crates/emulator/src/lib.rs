@@ -172,13 +172,12 @@
 
 #![warn(missing_docs)]
 
-mod auth;
+mod api;
 mod error;
 mod faults;
 pub mod fixture;
 mod ncr;
 mod reply;
-mod routes;
 mod server;
 mod stats;
 mod swr;

@@ -1,5 +1,6 @@
 //! The running server: its own accept loop (so a connection can be dropped without a response),
-//! an axum router with one dispatching handler, authentication, faults and statistics.
+//! an axum router with one handler that hands each request to the mounted [`Api`](crate::api::Api)
+//! whose route it is, through one pipeline of latency, authentication, faults and statistics.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::to_bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method};
+
 use axum::response::Response;
 use axum::Router;
 use chrono::Utc;
@@ -21,15 +22,14 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
-use crate::auth::{self, SwrRequest};
+use crate::api::{Data, Mounted, Request as ApiRequest, Routed};
 use crate::error::EmulatorError;
 use crate::faults::{mix, Fault, FaultState, Faults};
 use crate::fixture::Fixture;
-use crate::ncr::{self, NcrOp, NcrSettings};
+use crate::ncr::NcrApi;
 use crate::reply::Reply;
-use crate::routes::Route;
 use crate::stats::EmulatorStats;
-use crate::swr;
+use crate::swr::SwrApi;
 
 /// The NCR access key the emulator accepts unless told otherwise.
 pub const DEFAULT_NCP_ACCESS_KEY: &str = "EMULATORNCPACCESSKEY";
@@ -60,13 +60,16 @@ struct Shared {
     stats: Mutex<EmulatorStats>,
     in_flight: AtomicU64,
     request_seq: AtomicU64,
-    ncp_credentials: AccessKeyPair,
-    swr_credentials: AccessKeyPair,
-    swr_token: SecretString,
-    ncp_max_page_size: u32,
+    ncr: NcrApi,
+    swr: SwrApi,
 }
 
 impl Shared {
+    /// The mounted APIs, asked in this order whether a request is theirs.
+    fn apis(&self) -> [&dyn Mounted; 2] {
+        [&self.ncr, &self.swr]
+    }
+
     fn record(&self, route: &str, status: u16) {
         lock(&self.stats).record(route, status);
     }
@@ -115,8 +118,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let _in_flight = InFlight::enter(shared);
     let abort = request.extensions().get::<ConnectionAbort>().cloned();
     let (parts, body) = request.into_parts();
-    let route = Route::parse(&parts.method, parts.uri.path());
-    let template = route.template(&parts.method);
+    let apis = shared.apis();
+    let routed = apis
+        .iter()
+        .find_map(|api| api.accept(&parts.method, parts.uri.path()));
+    let template = routed.as_ref().map_or_else(
+        || format!("{} (unmatched)", parts.method),
+        |r| r.template(&parts.method),
+    );
     let body = match to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -132,15 +141,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .uri
         .path_and_query()
         .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
-    let received = Received {
+    let request_id = shared.request_id();
+    let received = ApiRequest {
         method: &parts.method,
         raw_path: parts.uri.path(),
         raw_query: parts.uri.query(),
         path_and_query: &path_and_query,
         headers: &parts.headers,
         body: &body,
+        now: Utc::now(),
+        request_id: &request_id,
     };
-    match dispatch(shared, &route, &received).await {
+    let outcome = match &routed {
+        Some(routed) => dispatch(shared, routed.as_ref(), &received).await,
+        None => Outcome::Reply(Reply::json(
+            404,
+            &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/… and /v2/manage/…"}),
+        )),
+    };
+    match outcome {
         Outcome::Reply(reply) => {
             shared.record(&template, reply.status);
             reply.into_response()
@@ -174,73 +193,9 @@ fn unreachable_response() -> Response {
     Reply::json(500, &serde_json::json!({})).into_response()
 }
 
-/// The request as received.
-struct Received<'a> {
-    method: &'a Method,
-    raw_path: &'a str,
-    raw_query: Option<&'a str>,
-    path_and_query: &'a str,
-    headers: &'a HeaderMap,
-    body: &'a [u8],
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Vendor {
-    Ncp,
-    Swr,
-}
-
-fn throttled(vendor: Vendor, retry_after: u64, request_id: &str) -> Reply {
-    let reply = match vendor {
-        Vendor::Ncp => ncr::error(
-            429,
-            "420",
-            "Rate Limit Exceeded",
-            "too many requests; retry after the Retry-After delay",
-        ),
-        Vendor::Swr => swr::gateway_error(
-            429,
-            "APIGW.0308",
-            "The throttling threshold has been reached: policy user over ratelimit",
-            request_id,
-        ),
-    };
-    reply.header("retry-after", retry_after.to_string())
-}
-
-fn server_error(vendor: Vendor, status: u16) -> Reply {
-    match vendor {
-        Vendor::Ncp => {
-            let (code, message) = match status {
-                503 => ("500", "Endpoint Error"),
-                _ => ("900", "Unexpected Error"),
-            };
-            ncr::error(status, code, message, "injected server error")
-        }
-        Vendor::Swr => swr::error(status, 1, "Internal server error", "injected server error"),
-    }
-}
-
-async fn dispatch(shared: &Shared, route: &Route, req: &Received<'_>) -> Outcome {
-    let vendor = match route {
-        Route::Ncr(_) => Vendor::Ncp,
-        Route::Swr(_) => Vendor::Swr,
-        Route::Other => {
-            return Outcome::Reply(Reply::json(
-                404,
-                &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/… and /v2/manage/…"}),
-            ))
-        }
-    };
-    let request_id = shared.request_id();
-    let tag_swr = |reply: Reply| {
-        if vendor == Vendor::Swr {
-            reply.header("x-request-id", request_id.clone())
-        } else {
-            reply
-        }
-    };
-
+/// The pipeline every API's requests go through: latency, the API's authentication, the rate
+/// limit and random faults (answered in the API's shapes), the API's answer, truncation.
+async fn dispatch(shared: &Shared, api: &dyn Routed, req: &ApiRequest<'_>) -> Outcome {
     // Latency first: every answer of the vendors' APIs takes time, errors included.
     let latency_key = format!("{} {}", req.method, req.path_and_query);
     let latency = lock(&shared.faults).latency(&latency_key);
@@ -248,41 +203,9 @@ async fn dispatch(shared: &Shared, route: &Route, req: &Received<'_>) -> Outcome
         tokio::time::sleep(latency).await;
     }
 
-    // Authentication.
-    let now = Utc::now();
-    let credential = match vendor {
-        Vendor::Ncp => auth::verify_ncp(
-            &shared.ncp_credentials,
-            req.method.as_str(),
-            req.path_and_query,
-            req.headers,
-            now,
-        )
-        .map_err(|why| ncr::error(401, "200", "Authentication Failed", &why)),
-        Vendor::Swr => auth::verify_swr(
-            &shared.swr_credentials,
-            &shared.swr_token,
-            &SwrRequest {
-                method: req.method.as_str(),
-                raw_path: req.raw_path,
-                raw_query: req.raw_query,
-                headers: req.headers,
-                body: req.body,
-            },
-            now,
-        )
-        .map_err(|why| {
-            swr::gateway_error(
-                401,
-                "APIGW.0301",
-                &format!("Incorrect IAM authentication information: {why}"),
-                &request_id,
-            )
-        }),
-    };
-    let credential = match credential {
+    let credential = match api.authenticate(req) {
         Ok(c) => c,
-        Err(reply) => return Outcome::Reply(tag_swr(reply)),
+        Err(reply) => return Outcome::Reply(api.finish(reply, req)),
     };
 
     // Rate limit, then random faults.
@@ -304,7 +227,7 @@ async fn dispatch(shared: &Shared, route: &Route, req: &Received<'_>) -> Outcome
     };
     if limited {
         shared.count(|s| s.rate_limited += 1);
-        return Outcome::Reply(tag_swr(throttled(vendor, retry_after, &request_id)));
+        return Outcome::Reply(api.finish(api.throttled(retry_after, req), req));
     }
     match fault {
         Some(Fault::Throttle) => {
@@ -312,55 +235,24 @@ async fn dispatch(shared: &Shared, route: &Route, req: &Received<'_>) -> Outcome
                 s.throttled += 1;
                 s.faults_injected += 1;
             });
-            return Outcome::Reply(tag_swr(throttled(vendor, retry_after, &request_id)));
+            return Outcome::Reply(api.finish(api.throttled(retry_after, req), req));
         }
         Some(Fault::ServerError(status)) => {
             shared.count(|s| {
                 s.server_errors += 1;
                 s.faults_injected += 1;
             });
-            return Outcome::Reply(tag_swr(server_error(vendor, status)));
+            return Outcome::Reply(api.finish(api.server_error(status, req), req));
         }
         Some(Fault::Drop) => return Outcome::Drop,
         Some(Fault::Truncate) | None => {}
     }
 
-    let mut reply = match route {
-        Route::Ncr(r) => match &r.op {
-            NcrOp::CreateRegistry(name) => {
-                let mut fixture = shared
-                    .fixture
-                    .write()
-                    .unwrap_or_else(PoisonError::into_inner);
-                ncr::create_registry(
-                    &mut fixture,
-                    r.region,
-                    name,
-                    req.body,
-                    now.timestamp_millis(),
-                )
-            }
-            _ => {
-                let fixture = shared
-                    .fixture
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let settings = NcrSettings {
-                    max_page_size: shared.ncp_max_page_size,
-                    total_skew: skew,
-                };
-                ncr::read(&fixture, r, &query_of(req), &settings)
-            }
-        },
-        Route::Swr(op) => {
-            let fixture = shared
-                .fixture
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            tag_swr(swr::read(&fixture, op, &query_of(req), skew))
-        }
-        Route::Other => unreachable_reply(),
+    let data = Data {
+        fixture: &shared.fixture,
+        total_skew: skew,
     };
+    let mut reply = api.finish(api.serve(&data, req), req);
 
     if fault == Some(Fault::Truncate) {
         if reply.is_success() && reply.truncate() {
@@ -373,14 +265,6 @@ async fn dispatch(shared: &Shared, route: &Route, req: &Received<'_>) -> Outcome
         }
     }
     Outcome::Reply(reply)
-}
-
-fn unreachable_reply() -> Reply {
-    Reply::json(404, &serde_json::json!({"error": "not found"}))
-}
-
-fn query_of(req: &Received<'_>) -> Vec<(String, String)> {
-    reginv_huawei::signing::query_pairs(req.raw_query)
 }
 
 /// Serves one connection until it ends, the handler asks for it to be dropped, or the server
@@ -448,8 +332,8 @@ impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Emulator")
             .field("addr", &self.addr)
-            .field("ncp_credentials", &self.shared.ncp_credentials)
-            .field("swr_credentials", &self.shared.swr_credentials)
+            .field("ncp_credentials", &self.shared.ncr.credentials)
+            .field("swr_credentials", &self.shared.swr.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -483,22 +367,22 @@ impl Emulator {
 
     /// The NCR credentials the server accepts.
     pub fn ncp_credentials(&self) -> AccessKeyPair {
-        self.shared.ncp_credentials.clone()
+        self.shared.ncr.credentials.clone()
     }
 
     /// The SWR AK/SK the server accepts.
     pub fn swr_credentials(&self) -> AccessKeyPair {
-        self.shared.swr_credentials.clone()
+        self.shared.swr.credentials.clone()
     }
 
     /// The SWR `X-Auth-Token` the server accepts.
     pub fn swr_token(&self) -> SecretString {
-        self.shared.swr_token.clone()
+        self.shared.swr.token.clone()
     }
 
     /// The largest NCR `pagesize` the server accepts.
     pub fn ncp_max_page_size(&self) -> u32 {
-        self.shared.ncp_max_page_size
+        self.shared.ncr.max_page_size
     }
 
     /// A snapshot of the data served, including registries created at runtime.
@@ -640,10 +524,14 @@ impl EmulatorBuilder {
             stats: Mutex::new(EmulatorStats::default()),
             in_flight: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
-            ncp_credentials: self.ncp_credentials,
-            swr_credentials: self.swr_credentials,
-            swr_token: self.swr_token,
-            ncp_max_page_size: self.ncp_max_page_size,
+            ncr: NcrApi {
+                credentials: self.ncp_credentials,
+                max_page_size: self.ncp_max_page_size,
+            },
+            swr: SwrApi {
+                credentials: self.swr_credentials,
+                token: self.swr_token,
+            },
         });
         let router = Router::new().fallback(handle).with_state(shared.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -1,97 +1,19 @@
-//! Huawei Cloud SWR `/v2/manage`: routes, offset/limit paging with `Content-Range`, rendering.
+//! SWR `/v2/manage` answers: offset/limit paging with `Content-Range`, the vendor's JSON shapes.
 
 use std::cmp::Ordering;
 
-use axum::http::Method;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
+use super::{bad_request, error, SwrOp};
 use crate::faults::mix;
 use crate::fixture::{Fixture, SwrFixture, SwrNamespace, SwrRepo, SwrTag};
 use crate::reply::Reply;
-use crate::routes::decode_segment;
 
-/// An SWR operation, with decoded path parameters (`$` in a repository name turned into `/`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SwrOp {
-    ListNamespaces,
-    ListRepos,
-    RepoDetail(String, String),
-    ListTags(String, String),
-    Unknown,
-}
-
-/// The path prefix of SWR's management API.
-pub(crate) const PREFIX: &str = "/v2/manage";
 /// The default `limit`.
-pub(crate) const DEFAULT_LIMIT: u64 = 100;
+const DEFAULT_LIMIT: u64 = 100;
 /// The largest `limit`.
-pub(crate) const MAX_LIMIT: u64 = 1000;
-
-impl SwrOp {
-    /// Recognises an SWR path; `None` when the path is not under `/v2/manage`.
-    pub(crate) fn parse(method: &Method, raw_path: &str) -> Option<SwrOp> {
-        let rest = raw_path.strip_prefix(PREFIX)?;
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
-        }
-        let mut segments: Vec<&str> = rest.split('/').skip(1).collect();
-        if segments.len() > 1 && segments.last() == Some(&"") {
-            segments.pop();
-        }
-        if method != Method::GET {
-            return Some(SwrOp::Unknown);
-        }
-        let repo = |s: &str| decode_segment(s).replace('$', "/");
-        Some(match segments.as_slice() {
-            ["namespaces"] => SwrOp::ListNamespaces,
-            ["repos"] => SwrOp::ListRepos,
-            ["namespaces", ns, "repos", r] => SwrOp::RepoDetail(decode_segment(ns), repo(r)),
-            ["namespaces", ns, "repos", r, "tags"] => SwrOp::ListTags(decode_segment(ns), repo(r)),
-            _ => SwrOp::Unknown,
-        })
-    }
-
-    /// The route template for statistics.
-    pub(crate) fn template(&self, method: &Method) -> String {
-        match self {
-            SwrOp::ListNamespaces => "GET /v2/manage/namespaces".to_string(),
-            SwrOp::ListRepos => "GET /v2/manage/repos".to_string(),
-            SwrOp::RepoDetail(..) => {
-                "GET /v2/manage/namespaces/{namespace}/repos/{repository}".to_string()
-            }
-            SwrOp::ListTags(..) => {
-                "GET /v2/manage/namespaces/{namespace}/repos/{repository}/tags".to_string()
-            }
-            SwrOp::Unknown => format!("{method} /v2/manage/(unmatched)"),
-        }
-    }
-}
-
-/// SWR's own error shape: a JSON array of `{errorCode, errorMessage, detail}`, with
-/// `errorCode = SVCSTG.SWR.{status}{nnnn}`.
-pub(crate) fn error(status: u16, number: u16, message: &str, detail: &str) -> Reply {
-    Reply::json(
-        status,
-        &json!([{
-            "errorCode": format!("SVCSTG.SWR.{status}{number:04}"),
-            "errorMessage": message,
-            "detail": detail,
-        }]),
-    )
-}
-
-/// The API gateway's error shape: `{error_code, error_msg, request_id}`.
-pub(crate) fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> Reply {
-    Reply::json(
-        status,
-        &json!({"error_code": code, "error_msg": message, "request_id": request_id}),
-    )
-}
-
-fn bad_request(detail: String) -> Reply {
-    error(400, 1, "Invalid request parameter", &detail)
-}
+const MAX_LIMIT: u64 = 1000;
 
 /// SWR timestamps: `2021-06-10T03:24:44.784402Z`.
 pub(crate) fn time(t: &DateTime<Utc>) -> String {
@@ -442,25 +364,6 @@ fn list_tags(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes() {
-        let g = Method::GET;
-        assert_eq!(SwrOp::parse(&g, "/v2/manage/repos"), Some(SwrOp::ListRepos));
-        assert_eq!(
-            SwrOp::parse(&g, "/v2/manage/namespaces/group/repos/team$app/tags"),
-            Some(SwrOp::ListTags("group".into(), "team/app".into()))
-        );
-        assert_eq!(
-            SwrOp::parse(&g, "/v2/manage/namespaces/group/repos/team%24app"),
-            Some(SwrOp::RepoDetail("group".into(), "team/app".into()))
-        );
-        assert_eq!(SwrOp::parse(&g, "/v2/managed"), None);
-        assert_eq!(
-            SwrOp::parse(&Method::POST, "/v2/manage/repos"),
-            Some(SwrOp::Unknown)
-        );
-    }
 
     #[test]
     fn content_range_convention() {

@@ -1,94 +1,13 @@
-//! NAVER Cloud NCR API v2: routes, paging and JSON rendering.
+//! NCR API v2 answers: page/pagesize paging, the vendor's JSON shapes, registry creation.
 
 use std::collections::BTreeMap;
 
-use axum::http::Method;
 use serde_json::{json, Value};
 
+use super::{bad_request, error, not_found, NcrOp, NcrRoute};
 use crate::faults::mix;
-use crate::fixture::{private_id, Fixture, NcpImage, NcpRegistry, NcpTag, NCP_REGIONS};
+use crate::fixture::{private_id, Fixture, NcpImage, NcpRegistry, NcpTag};
 use crate::reply::Reply;
-use crate::routes::decode_segment;
-
-/// An NCR operation, with decoded path parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum NcrOp {
-    ListRegistries,
-    CreateRegistry(String),
-    ListImages(String),
-    ImageDetail(String, String),
-    ListTags(String, String),
-    TagDetail(String, String, String),
-    Unknown,
-}
-
-/// A request under one of the NCR region prefixes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct NcrRoute {
-    pub(crate) region: &'static str,
-    pub(crate) prefix: &'static str,
-    pub(crate) op: NcrOp,
-}
-
-impl NcrRoute {
-    /// Recognises an NCR path; `None` when the path is under no NCR prefix.
-    pub(crate) fn parse(method: &Method, raw_path: &str) -> Option<NcrRoute> {
-        let (region, prefix, rest) = NCP_REGIONS.iter().find_map(|(region, prefix)| {
-            let rest = raw_path.strip_prefix(prefix)?;
-            (rest.is_empty() || rest.starts_with('/')).then_some((*region, *prefix, rest))
-        })?;
-        let mut segments: Vec<&str> = rest.split('/').skip(1).collect();
-        if segments.len() > 1 && segments.last() == Some(&"") {
-            segments.pop();
-        }
-        let d = |s: &str| decode_segment(s);
-        let get = method == Method::GET;
-        let op = match segments.as_slice() {
-            ["repositories"] if get => NcrOp::ListRegistries,
-            ["repositories", reg] if get => NcrOp::ListImages(d(reg)),
-            ["repositories", reg] if method == Method::POST => NcrOp::CreateRegistry(d(reg)),
-            ["repositories", reg, image] if get => NcrOp::ImageDetail(d(reg), d(image)),
-            ["repositories", reg, image, "tags"] if get => NcrOp::ListTags(d(reg), d(image)),
-            ["repositories", reg, image, "tags", tag] if get => {
-                NcrOp::TagDetail(d(reg), d(image), d(tag))
-            }
-            _ => NcrOp::Unknown,
-        };
-        Some(NcrRoute { region, prefix, op })
-    }
-
-    /// The route template for statistics (`GET /ncr/api/v2/repositories/{registry}`).
-    pub(crate) fn template(&self, method: &Method) -> String {
-        let p = self.prefix;
-        match self.op {
-            NcrOp::ListRegistries => format!("GET {p}/repositories"),
-            NcrOp::CreateRegistry(_) => format!("POST {p}/repositories/{{registry}}"),
-            NcrOp::ListImages(_) => format!("GET {p}/repositories/{{registry}}"),
-            NcrOp::ImageDetail(..) => format!("GET {p}/repositories/{{registry}}/{{image}}"),
-            NcrOp::ListTags(..) => format!("GET {p}/repositories/{{registry}}/{{image}}/tags"),
-            NcrOp::TagDetail(..) => {
-                format!("GET {p}/repositories/{{registry}}/{{image}}/tags/{{reference}}")
-            }
-            NcrOp::Unknown => format!("{method} {p}/(unmatched)"),
-        }
-    }
-}
-
-/// NCR's error shape: `{"error": {"errorCode", "message", "details"}}`.
-pub(crate) fn error(status: u16, code: &str, message: &str, details: &str) -> Reply {
-    Reply::json(
-        status,
-        &json!({"error": {"errorCode": code, "message": message, "details": details}}),
-    )
-}
-
-fn not_found(details: String) -> Reply {
-    error(404, "300", "Not Found Exception", &details)
-}
-
-fn bad_request(details: String) -> Reply {
-    error(400, "100", "Bad Request Exception", &details)
-}
 
 /// What the NCR routes need besides the fixture.
 pub(crate) struct NcrSettings {
@@ -416,25 +335,6 @@ pub(crate) fn create_registry(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_and_templates() {
-        let r = NcrRoute::parse(
-            &Method::GET,
-            "/ncr/sgn-api/v2/repositories/reg/team%2Fapp/tags",
-        )
-        .unwrap();
-        assert_eq!(r.region, "sgn");
-        assert_eq!(r.op, NcrOp::ListTags("reg".into(), "team/app".into()));
-        assert_eq!(
-            r.template(&Method::GET),
-            "GET /ncr/sgn-api/v2/repositories/{registry}/{image}/tags"
-        );
-        assert!(NcrRoute::parse(&Method::GET, "/ncr/api/v2x/repositories").is_none());
-        assert!(NcrRoute::parse(&Method::GET, "/v2/manage/repos").is_none());
-        let r = NcrRoute::parse(&Method::DELETE, "/ncr/api/v2/repositories/x").unwrap();
-        assert_eq!(r.op, NcrOp::Unknown);
-    }
 
     #[test]
     fn paging_rules() {
