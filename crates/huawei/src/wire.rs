@@ -296,7 +296,11 @@ impl WireTag {
             }
             None => None,
         };
-        if let Some(manifest) = extra.remove("manifest") {
+        // `null` or an empty string says nothing: nothing is kept.
+        let manifest = extra
+            .remove("manifest")
+            .filter(|m| !m.is_null() && m.as_str().is_none_or(|s| !s.trim().is_empty()));
+        if let Some(manifest) = manifest {
             match manifest_document(manifest) {
                 Ok(document) => {
                     tag.media_type = text(document.get("mediaType").cloned());
@@ -317,8 +321,7 @@ impl WireTag {
 }
 
 /// The manifest SWR sends as a JSON string, as the JSON document it holds (an object already
-/// is kept); `Err` with the value as sent when it is not a JSON document. `null` and `""` are
-/// errors too, kept as sent.
+/// is kept); `Err` with the value as sent when it is not a JSON document.
 fn manifest_document(manifest: Value) -> std::result::Result<Value, Value> {
     match manifest {
         Value::String(text) => match serde_json::from_str::<Value>(&text) {
@@ -776,7 +779,9 @@ mod tests {
         let body = json!([
             {"Tag": "a", "manifest": "not json", "tag_type": 7, "scanned": "maybe"},
             {"Tag": "b", "manifest": {"mediaType": "application/vnd.oci.image.index.v1+json",
-                                      "manifests": []}}
+                                      "manifests": []}},
+            {"Tag": "c", "manifest": " "},
+            {"Tag": "d", "manifest": null}
         ]);
         let tags = tags(body.to_string().as_bytes()).unwrap();
         let a = &tags[0];
@@ -792,6 +797,9 @@ mod tests {
             b.media_type.as_deref(),
             Some("application/vnd.oci.image.index.v1+json")
         );
+        for empty in &tags[2..] {
+            assert!(empty.extra.is_empty(), "{:?}", empty.extra);
+        }
     }
 
     #[test]
