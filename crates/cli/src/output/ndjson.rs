@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// The last line: `{"type":"summary","complete":…,"interrupted":…,"sources":[…],"registries":N,
 /// "repositories":N,"tags":N,"errors":N}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename = "summary")]
 pub struct Summary {
     /// No failure at all, and not interrupted.
