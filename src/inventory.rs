@@ -445,7 +445,9 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
                 match listed {
                     Listed::Item(Ok(repo)) => run.with_tags(repo).await,
                     Listed::Item(Err(failure)) => vec![InventoryEvent::Failure(*failure)],
-                    Listed::Registry(registry) => vec![InventoryEvent::Registry(registry)],
+                    Listed::Registry(registry) => {
+                        vec![InventoryEvent::Registry(Box::new(registry))]
+                    }
                 }
             }
         })
@@ -457,7 +459,7 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
 /// What a source's listing yields: a registry the filters select, or a repository (or the
 /// failure of a listing).
 enum Listed {
-    Registry(Box<Registry>),
+    Registry(Registry),
     Item(Result<Repository, Box<Failure>>),
 }
 
@@ -491,7 +493,7 @@ fn repository_listing(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
             ready(match registry {
                 Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
                     let name = registry.name.clone();
-                    let row = stream::once(ready(Listed::Registry(Box::new(registry))));
+                    let row = stream::once(ready(Listed::Registry(registry)));
                     let items = this.repositories_of(Some(name)).map(Listed::Item);
                     Some(row.chain(items).boxed())
                 }
@@ -516,7 +518,7 @@ fn registry_rows(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
         .filter_map(move |registry| {
             ready(match registry {
                 Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
-                    Some(Listed::Registry(Box::new(registry)))
+                    Some(Listed::Registry(registry))
                 }
                 Ok(_) => None,
                 Err(err) if err.kind() == ErrorKind::Unsupported => None,

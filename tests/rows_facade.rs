@@ -22,12 +22,16 @@ struct Fake {
 }
 
 impl Fake {
-    fn new(across: bool) -> Arc<dyn RegistryProvider> {
-        Arc::new(Fake {
+    fn new(across: bool) -> Self {
+        Fake {
             source: Source::new("fake", ProviderKind::new("fake"), "local", "memory://"),
             across,
             details: AtomicU64::new(0),
-        })
+        }
+    }
+
+    fn shared(across: bool) -> Arc<dyn RegistryProvider> {
+        Arc::new(Fake::new(across))
     }
 
     fn tag(name: &str, digest: &str, size: u64) -> reginv::Tag {
@@ -129,7 +133,7 @@ fn inventory(provider: Arc<dyn RegistryProvider>, options: InventoryOptions) -> 
 
 #[tokio::test]
 async fn registries_are_reported_empty_ones_included() {
-    let report = inventory(Fake::new(false), InventoryOptions::new())
+    let report = inventory(Fake::shared(false), InventoryOptions::new())
         .collect()
         .await;
     let names: Vec<&str> = report.registries.iter().map(|r| r.name.as_str()).collect();
@@ -138,12 +142,12 @@ async fn registries_are_reported_empty_ones_included() {
     assert_eq!(report.sources[0].registries, 2);
 
     // A provider listing across registries lists them only when asked.
-    let report = inventory(Fake::new(true), InventoryOptions::new())
+    let report = inventory(Fake::shared(true), InventoryOptions::new())
         .collect()
         .await;
     assert!(report.registries.is_empty());
     let report = inventory(
-        Fake::new(true),
+        Fake::shared(true),
         InventoryOptions::new().with_registry_rows(true),
     )
     .collect()
@@ -155,7 +159,7 @@ async fn registries_are_reported_empty_ones_included() {
     let mut filter = reginv::Filter::default();
     filter.registries = vec!["empty".into()];
     let report = inventory(
-        Fake::new(true),
+        Fake::shared(true),
         InventoryOptions::new()
             .with_registry_rows(true)
             .with_filter(filter),
@@ -169,9 +173,12 @@ async fn registries_are_reported_empty_ones_included() {
 #[tokio::test]
 async fn tag_counts_come_from_complete_listings_and_sizes_from_distinct_digests() {
     for depth in [TagDepth::Names, TagDepth::Full] {
-        let report = inventory(Fake::new(false), InventoryOptions::new().with_depth(depth))
-            .collect()
-            .await;
+        let report = inventory(
+            Fake::shared(false),
+            InventoryOptions::new().with_depth(depth),
+        )
+        .collect()
+        .await;
         let app = &report.repositories[0];
         assert_eq!(app.name, "app");
         assert_eq!(app.tag_count, Some(3), "the listing's total at {depth}");
@@ -192,7 +199,7 @@ async fn tag_counts_come_from_complete_listings_and_sizes_from_distinct_digests(
         }
     }
     let report = inventory(
-        Fake::new(false),
+        Fake::shared(false),
         InventoryOptions::new().with_depth(TagDepth::None),
     )
     .collect()
@@ -202,11 +209,7 @@ async fn tag_counts_come_from_complete_listings_and_sizes_from_distinct_digests(
 
 #[tokio::test]
 async fn details_are_fetched_only_when_asked_and_fill_the_gaps() {
-    let fake = Arc::new(Fake {
-        source: Source::new("fake", ProviderKind::new("fake"), "local", "memory://"),
-        across: false,
-        details: AtomicU64::new(0),
-    });
+    let fake = Arc::new(Fake::new(false));
     let report = inventory(
         fake.clone(),
         InventoryOptions::new().with_depth(TagDepth::None),
