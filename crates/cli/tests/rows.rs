@@ -58,6 +58,23 @@ fn json(out: &Output) -> Value {
     })
 }
 
+/// The data rows of a CSV output.
+fn csv_records(out: &Output) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(out.stdout.as_slice())
+        .records()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Whether `doc[list]` has an element whose `name` is `name`.
+fn has_named(doc: &Value, list: &str, name: &str) -> bool {
+    doc[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == name)
+}
+
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap()
@@ -284,8 +301,7 @@ async fn empty_registries_are_rows_in_every_format() {
         &["inventory", "--format", "csv", "--csv-rows", "registries"],
     )
     .await;
-    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>().unwrap();
+    let rows = csv_records(&out);
     assert_eq!(rows.len(), expected);
     let empty = rows.iter().find(|r| &r[3] == "empty-reg").unwrap();
     assert_eq!(&empty[4], "0", "no repositories");
@@ -325,11 +341,7 @@ async fn a_created_registry_appears_in_the_next_inventory() {
     .await;
     let doc = json(&out);
     assert!(
-        doc["registries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["name"] == "brand-new"),
+        has_named(&doc, "registries", "brand-new"),
         "{}",
         doc["registries"]
     );
@@ -649,10 +661,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
         &["inventory", "--format", "csv", "--source", "swr"],
     )
     .await;
-    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(out.stdout.as_slice())
-        .records()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = csv_records(&out);
     let cells: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
     assert!(cells.contains(&format!("'{evil}").as_str()), "{cells:?}");
     let out = run_async(
@@ -667,10 +676,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
         ],
     )
     .await;
-    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(out.stdout.as_slice())
-        .records()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows = csv_records(&out);
     assert!(rows.iter().any(|r| &r[4] == evil));
 
     let out = run_async(
@@ -680,11 +686,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
     .await;
     let doc = json(&out);
     assert!(
-        doc["repositories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["name"] == evil),
+        has_named(&doc, "repositories", evil),
         "JSON is byte-faithful"
     );
     emulator.shutdown().await;
