@@ -477,6 +477,13 @@ fn output_to_a_fifo_is_written_directly_and_a_symlink_is_followed() {
     );
     let out = run(dir.path(), &["demo", "--format", "json", "-o", "-"]);
     assert_eq!(json(&out)["complete"], true, "- is stdout");
+    // /dev/stdout is a link to a pipe here: written through, never replaced.
+    let out = run(
+        dir.path(),
+        &["demo", "--format", "json", "-o", "/dev/stdout"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["complete"], true, "/dev/stdout is the pipe");
 }
 
 // ---- 12.7: SIGTERM -----------------------------------------------------------------------------

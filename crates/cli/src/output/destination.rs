@@ -75,31 +75,38 @@ impl Destination {
             });
         };
         let shown = named.display();
-        let target =
-            follow_links(named).map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
-        let existing = match fs::metadata(&target) {
+        let cannot = |e: io::Error| CliError::new(format!("cannot write {shown}: {e}"));
+        // What the path finally is, links followed by the kernel.
+        let existing = match fs::metadata(named) {
             Ok(meta) => Some(meta),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(CliError::new(format!("cannot write {shown}: {e}"))),
+            Err(e) => return Err(cannot(e)),
         };
-        if let Some(meta) = &existing {
-            if meta.is_dir() {
-                return Err(CliError::new(format!(
-                    "cannot write {shown}: it is a directory"
-                )));
-            }
-            if !meta.is_file() {
-                // A FIFO, device or socket: never replaced, written as it is.
-                let file = OpenOptions::new()
-                    .write(true)
-                    .open(&target)
-                    .map_err(|e| CliError::new(format!("cannot write {shown}: {e}")))?;
-                return Ok(Destination {
-                    writer: BufWriter::new(Sink::Direct(file)),
-                    named: Some(named.to_path_buf()),
-                    target: None,
-                });
-            }
+        if existing.as_ref().is_some_and(|m| m.is_dir()) {
+            return Err(CliError::new(format!(
+                "cannot write {shown}: it is a directory"
+            )));
+        }
+        let target = follow_links(named).map_err(cannot)?;
+        // A FIFO, device or socket is never replaced; nor is what /dev/stdout or
+        // /proc/self/fd/N stand for (maybe the file a shell redirected to, with `>>`): both are
+        // written as they are, a regular file appended to.
+        let special = existing.as_ref().is_some_and(|m| !m.is_file())
+            || (existing.is_some()
+                && [Path::new("/dev"), Path::new("/proc")]
+                    .iter()
+                    .any(|dir| named.starts_with(dir) || target.starts_with(dir)));
+        if special {
+            let file = OpenOptions::new()
+                .write(true)
+                .append(existing.as_ref().is_some_and(|m| m.is_file()))
+                .open(named)
+                .map_err(cannot)?;
+            return Ok(Destination {
+                writer: BufWriter::new(Sink::Direct(file)),
+                named: Some(named.to_path_buf()),
+                target: None,
+            });
         }
         let dir = match target.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
