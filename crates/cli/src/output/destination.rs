@@ -311,6 +311,26 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_planted_symlink_cannot_redirect_the_write() {
+        let dir = temp_dir();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").unwrap();
+        // Where a temporary file named after the process id used to go.
+        let planted = dir
+            .path()
+            .join(format!(".out.json.reginv-{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let target = dir.path().join("out.json");
+        let mut out = Destination::open(Some(&target)).unwrap();
+        out.writer().write_all(b"inventory").unwrap();
+        out.commit().unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "inventory");
+        assert!(fs::symlink_metadata(&target).unwrap().file_type().is_file());
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn a_symlink_is_followed_and_stays_a_link() {
         let dir = temp_dir();
         let real = dir.path().join("real.json");
