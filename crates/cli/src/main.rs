@@ -42,11 +42,19 @@ fn main() -> ExitCode {
             Ok(interrupts) => interrupts,
             Err(e) => return Err(error::CliError::new(format!("cannot handle signals: {e}"))),
         };
-        let listening = interrupts.clone();
-        tokio::select! {
+        let run = commands::run(cli, interrupts.clone());
+        tokio::pin!(run);
+        let signal = tokio::select! {
             biased;
-            outcome = commands::run(cli, listening) => outcome,
-            signal = interrupts.wait() => Err(error::CliError::interrupted(signal)),
+            outcome = &mut run => return outcome,
+            signal = interrupts.wait() => signal,
+        };
+        if interrupts.is_delegated() {
+            // The command ends the run itself (an NDJSON stream with its interrupted summary
+            // line), as soon as it sees the signal too.
+            run.await
+        } else {
+            Err(error::CliError::interrupted(signal))
         }
     });
     // Do not wait for requests still in flight.

@@ -5,6 +5,9 @@
 //! writer ends its stream with an interrupted summary line, and `main` drops the running command
 //! (which removes a half-written `--output` file) and exits with 128 + the signal's number.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use tokio::sync::watch;
 
 /// A signal that ends the run.
@@ -38,6 +41,8 @@ impl Signal {
 #[derive(Debug, Clone)]
 pub struct Interrupts {
     received: watch::Receiver<Option<Signal>>,
+    /// Set while the running command ends a run on a signal by itself ([`Interrupts::delegate`]).
+    delegated: Arc<AtomicBool>,
 }
 
 impl Interrupts {
@@ -64,7 +69,24 @@ impl Interrupts {
                 let _ = sender.send(Some(Signal::Interrupt));
             }
         });
-        Ok(Interrupts { received })
+        Ok(Interrupts {
+            received,
+            delegated: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Says that, until the guard is dropped, the running command ends the run by itself on a
+    /// signal (the NDJSON writer, which first writes its interrupted summary line): `main` then
+    /// waits for the command instead of dropping it. Without it, a signal that reaches `main`
+    /// first (the two wake-ups race) would cut the stream short of its last line.
+    pub fn delegate(&self) -> Delegated {
+        self.delegated.store(true, Ordering::SeqCst);
+        Delegated(self.delegated.clone())
+    }
+
+    /// Whether the running command handles a signal by itself now.
+    pub fn is_delegated(&self) -> bool {
+        self.delegated.load(Ordering::SeqCst)
     }
 
     /// Waits for the first signal (returns at once if it already came).
@@ -74,9 +96,23 @@ impl Interrupts {
                 return signal;
             }
             if self.received.changed().await.is_err() {
-                // The forwarding task is gone without a signal: nothing will ever come.
+                // The forwarding task is gone: after sending the signal (read it), or without
+                // one (then nothing will ever come).
+                if let Some(signal) = *self.received.borrow() {
+                    return signal;
+                }
                 std::future::pending::<()>().await;
             }
         }
+    }
+}
+
+/// While alive, the running command handles signals by itself (see [`Interrupts::delegate`]).
+#[derive(Debug)]
+pub struct Delegated(Arc<AtomicBool>);
+
+impl Drop for Delegated {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }

@@ -105,6 +105,8 @@ pub async fn write_inventory(
     if settings.format == Format::Ndjson {
         // A file appears only when complete; stdout or a FIFO may have a reader following.
         let streaming = destination.is_stream();
+        // The loop below ends the run on a signal itself, with its summary line.
+        let _delegated = streaming.then(|| interrupts.delegate());
         let mut writer = NdjsonWriter::new(destination.writer());
         let mut failures = Vec::new();
         loop {
