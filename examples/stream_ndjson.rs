@@ -40,9 +40,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         match &event {
             InventoryEvent::Repository(_) => repositories += 1,
             InventoryEvent::Failure(_) => failures += 1,
-            InventoryEvent::SourceFinished(_) => {}
+            InventoryEvent::SourceFinished(_) | InventoryEvent::Registry(_) => {}
         }
-        // `{"type":"repository",…}`, `{"type":"error",…}` or `{"type":"source",…}`.
+        // `{"type":"repository",…}`, `{"type":"error",…}`, `{"type":"source",…}` or
+        // `{"type":"registry",…}`.
         serde_json::to_writer(&mut out, &event)?;
         writeln!(out)?;
         out.flush()?;

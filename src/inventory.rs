@@ -23,8 +23,8 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Environment};
 use crate::core::{
-    Capabilities, Error, HttpStatsSnapshot, RegistryProvider, RegistryProviderExt, Repository,
-    RepositoryQuery, RepositoryRef, Result, Source, Tag,
+    Capabilities, Error, ErrorKind, HttpStatsSnapshot, Registry, RegistryProvider,
+    RegistryProviderExt, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 use crate::failure::Failure;
 use crate::filter::{Filter, RepositoryMatcher};
@@ -97,6 +97,15 @@ pub struct InventoryOptions {
     pub per_source_concurrency: usize,
     /// Which sources, registries and repositories to list. Default: everything.
     pub filter: Filter,
+    /// Whether each repository's details are fetched too
+    /// ([`RegistryProvider::get_repository`], one more request per repository), for the
+    /// fields only they carry (NCR's tag immutability). Default `false`.
+    pub details: bool,
+    /// Whether providers that list repositories across registries (SWR) also list their
+    /// registries (one more listing per source), so that empty ones are reported as
+    /// [`InventoryEvent::Registry`] too. Providers that list repositories per registry (NCR)
+    /// always report the registries they list. Default `false`.
+    pub registry_rows: bool,
 }
 
 impl Default for InventoryOptions {
@@ -106,6 +115,8 @@ impl Default for InventoryOptions {
             concurrency: 32,
             per_source_concurrency: 8,
             filter: Filter::default(),
+            details: false,
+            registry_rows: false,
         }
     }
 }
@@ -137,6 +148,19 @@ impl InventoryOptions {
     /// Sets the filter.
     pub fn with_filter(mut self, filter: Filter) -> Self {
         self.filter = filter;
+        self
+    }
+
+    /// Sets whether each repository's details are fetched ([`InventoryOptions::details`]).
+    pub fn with_details(mut self, details: bool) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Sets whether every provider lists its registries
+    /// ([`InventoryOptions::registry_rows`]).
+    pub fn with_registry_rows(mut self, registry_rows: bool) -> Self {
+        self.registry_rows = registry_rows;
         self
     }
 }
@@ -255,6 +279,7 @@ impl Inventory {
     /// [`InventoryReport`]).
     pub async fn collect(&self) -> InventoryReport {
         let generated_at = Utc::now();
+        let mut registries: Vec<(usize, Registry)> = Vec::new();
         let mut repositories: Vec<(usize, Repository)> = Vec::new();
         let mut errors: Vec<(usize, Failure)> = Vec::new();
         let mut summaries: Vec<Option<SourceSummary>> = vec![None; self.providers.len()];
@@ -262,6 +287,7 @@ impl Inventory {
         while let Some((index, event)) = events.next().await {
             match event {
                 InventoryEvent::Repository(repo) => repositories.push((index, *repo)),
+                InventoryEvent::Registry(registry) => registries.push((index, *registry)),
                 InventoryEvent::Failure(failure) => errors.push((index, failure)),
                 InventoryEvent::SourceFinished(summary) => {
                     if let Some(slot) = summaries.get_mut(index) {
@@ -286,6 +312,8 @@ impl Inventory {
             repositories.into_iter().map(|(_, r)| r).collect(),
             errors.into_iter().map(|(_, f)| f).collect(),
         );
+        registries.sort_by(|(ia, a), (ib, b)| ia.cmp(ib).then_with(|| a.name.cmp(&b.name)));
+        report.registries = registries.into_iter().map(|(_, r)| r).collect();
         report.generated_at = generated_at;
         report
     }
@@ -307,6 +335,8 @@ impl Inventory {
                     capabilities: provider.capabilities(),
                     provider: limited,
                     depth: self.options.depth,
+                    details: self.options.details,
+                    registry_rows: self.options.registry_rows,
                     fanout: per_source,
                     matcher: self.matcher.clone(),
                 });
@@ -324,6 +354,10 @@ struct SourceRun {
     source: Source,
     capabilities: Capabilities,
     depth: TagDepth,
+    /// Whether each repository's details are fetched.
+    details: bool,
+    /// Whether a provider listing across registries also lists its registries.
+    registry_rows: bool,
     /// How many registries / repositories are worked on at once.
     fanout: usize,
     matcher: Arc<RepositoryMatcher>,
@@ -332,6 +366,7 @@ struct SourceRun {
 /// What a source's events added up to so far.
 #[derive(Default)]
 struct Tally {
+    registries: AtomicU64,
     repositories: AtomicU64,
     tags: AtomicU64,
     errors: AtomicU64,
@@ -347,6 +382,9 @@ impl Tally {
             }
             InventoryEvent::Failure(_) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            InventoryEvent::Registry(_) => {
+                self.registries.fetch_add(1, Ordering::Relaxed);
             }
             InventoryEvent::SourceFinished(_) => {}
         }
@@ -391,19 +429,24 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     let mut seen = RecentSet::new(RECENT_REPOSITORIES);
     let fanout = run.fanout;
     repository_listing(&run)
-        .filter_map(move |item| {
-            let keep = match &item {
-                Ok(repo) => matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo)),
-                Err(_) => true,
+        .filter_map(move |listed| {
+            let keep = match &listed {
+                Listed::Item(Ok(repo)) => {
+                    matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo))
+                }
+                Listed::Item(Err(_)) | Listed::Registry(_) => true,
             };
-            ready(keep.then_some(item))
+            ready(keep.then_some(listed))
         })
-        .map(move |item| {
+        .map(move |listed| {
             let run = run.clone();
             async move {
-                match item {
-                    Ok(repo) => run.with_tags(repo).await,
-                    Err(failure) => vec![InventoryEvent::Failure(*failure)],
+                match listed {
+                    Listed::Item(Ok(repo)) => run.with_tags(repo).await,
+                    Listed::Item(Err(failure)) => vec![InventoryEvent::Failure(*failure)],
+                    Listed::Registry(registry) => {
+                        vec![InventoryEvent::Registry(Box::new(registry))]
+                    }
                 }
             }
         })
@@ -412,41 +455,81 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
         .boxed()
 }
 
-/// Every repository of a source the filter's registries allow, and the listing failures.
+/// What a source's listing yields: a registry the filters select, or a repository (or the
+/// failure of a listing).
+enum Listed {
+    Registry(Registry),
+    Item(Result<Repository, Box<Failure>>),
+}
+
+/// Every registry and repository of a source the filter's registries allow, and the listing
+/// failures.
 ///
 /// Providers that list across registries get one listing, or one per filtered registry (the
 /// name is sent, so the server filters). Others list their registries, keep those the filter
 /// names (so a registry that only another source has is no error here), and list each one's
 /// repositories, up to `fanout` registries at once, so one failing registry loses nothing of
 /// the others.
-fn repository_listing(
-    run: &Arc<SourceRun>,
-) -> BoxStream<'static, Result<Repository, Box<Failure>>> {
+fn repository_listing(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
     let wanted = run.matcher.registries().to_vec();
     let this = run.clone();
     if run.capabilities.lists_repositories_across_registries {
-        if wanted.is_empty() {
-            return run.repositories_of(None);
+        let repositories = if wanted.is_empty() {
+            run.repositories_of(None).map(Listed::Item).boxed()
+        } else {
+            stream::iter(wanted)
+                .map(move |registry| this.repositories_of(Some(registry)).map(Listed::Item))
+                .flatten_unordered(run.fanout)
+                .boxed()
+        };
+        if !run.registry_rows {
+            return repositories;
         }
-        return stream::iter(wanted)
-            .map(move |registry| this.repositories_of(Some(registry)))
-            .flatten_unordered(run.fanout)
-            .boxed();
+        return registry_rows(run).chain(repositories).boxed();
     }
-    run.provider.list_registries()
+    run.provider
+        .list_registries()
         .filter_map(move |registry| {
             ready(match registry {
                 Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
-                    Some(this.repositories_of(Some(registry.name)))
+                    let name = registry.name.clone();
+                    let row = stream::once(ready(Listed::Registry(registry)));
+                    let items = this.repositories_of(Some(name)).map(Listed::Item);
+                    Some(row.chain(items).boxed())
                 }
                 Ok(_) => None,
                 Err(err) => {
                     let failure = this.failure("list_registries", None, &err);
-                    Some(stream::once(ready(Err(Box::new(failure)))).boxed())
+                    Some(stream::once(ready(Listed::Item(Err(Box::new(failure))))).boxed())
                 }
             })
         })
         .flatten_unordered(run.fanout)
+        .boxed()
+}
+
+/// The registries of a provider that lists repositories across registries, those the filter
+/// names (all without a registry filter). A provider that cannot list registries
+/// ([`Unsupported`](crate::ErrorKind::Unsupported)) has none to report: no failure.
+fn registry_rows(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
+    let wanted = run.matcher.registries().to_vec();
+    let this = run.clone();
+    run.provider
+        .list_registries()
+        .filter_map(move |registry| {
+            ready(match registry {
+                Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
+                    Some(Listed::Registry(registry))
+                }
+                Ok(_) => None,
+                Err(err) if err.kind() == ErrorKind::Unsupported => None,
+                Err(err) => Some(Listed::Item(Err(Box::new(this.failure(
+                    "list_registries",
+                    None,
+                    &err,
+                ))))),
+            })
+        })
         .boxed()
 }
 
@@ -470,7 +553,8 @@ impl SourceRun {
             }
         }
         let this = self.clone();
-        self.provider.list_repositories(query)
+        self.provider
+            .list_repositories(query)
             .map(move |item| {
                 item.map_err(|err| {
                     Box::new(this.failure("list_repositories", registry.clone(), &err))
@@ -484,6 +568,21 @@ impl SourceRun {
     async fn with_tags(&self, mut repo: Repository) -> Vec<InventoryEvent> {
         let listed_names = self.capabilities.repository_listing_has_tag_names;
         let mut failure = None;
+        let mut detail_failure = None;
+        if self.details {
+            match self
+                .provider
+                .get_repository(&RepositoryRef::from(&repo))
+                .await
+            {
+                Ok(detail) => merge_details(&mut repo, detail),
+                Err(err) if err.kind() == ErrorKind::Unsupported => {}
+                Err(err) => {
+                    detail_failure =
+                        Some(self.failure("get_repository", Some(repo.full_name.clone()), &err))
+                }
+            }
+        }
         match self.depth {
             TagDepth::None => repo.tags = None,
             TagDepth::Names if listed_names && repo.tags.is_some() => {
@@ -503,14 +602,25 @@ impl SourceRun {
                         }
                     }
                 }
-                repo.tags = Some(if self.depth == TagDepth::Names {
+                let tags = if self.depth == TagDepth::Names {
                     names_only(tags)
                 } else {
                     sorted(tags)
-                });
+                };
+                if failure.is_none() && repo.size_bytes.is_none() && self.depth == TagDepth::Full {
+                    repo.size_bytes = size_of_distinct_digests(&tags);
+                }
+                repo.tags = Some(tags);
+            }
+        }
+        // Tags that were listed completely are the count, whatever the provider said.
+        if failure.is_none() {
+            if let Some(tags) = &repo.tags {
+                repo.tag_count = Some(tags.len() as u64);
             }
         }
         let mut events = vec![InventoryEvent::Repository(Box::new(repo))];
+        events.extend(detail_failure.map(InventoryEvent::Failure));
         events.extend(failure.map(InventoryEvent::Failure));
         events
     }
@@ -523,6 +633,7 @@ impl SourceRun {
     ) -> SourceSummary {
         let after = self.provider.http_stats();
         let mut summary = SourceSummary::new(&self.source);
+        summary.registries = tally.registries.load(Ordering::Relaxed);
         summary.repositories = tally.repositories.load(Ordering::Relaxed);
         summary.tags = tally.tags.load(Ordering::Relaxed);
         summary.errors = tally.errors.load(Ordering::Relaxed);
@@ -541,6 +652,43 @@ fn sorted(mut tags: Vec<Tag>) -> Vec<Tag> {
     tags.sort_by(|a, b| a.name.cmp(&b.name));
     tags.dedup_by(|a, b| a.name == b.name);
     tags
+}
+
+/// The size of a repository from its tags: each distinct digest counted once (tags that are
+/// aliases of one image share its digest); `None` unless every tag has a size.
+fn size_of_distinct_digests(tags: &[Tag]) -> Option<u64> {
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0u64;
+    for tag in tags {
+        let size = tag.size_bytes?;
+        let first = tag.digest.as_ref().is_none_or(|d| seen.insert(d.as_str()));
+        if first {
+            total = total.saturating_add(size);
+        }
+    }
+    Some(total)
+}
+
+/// Fills what `repo`'s listing left unknown from the repository's details: every field the
+/// listing did not say, and the detail's `extra` keys the listing did not carry.
+fn merge_details(repo: &mut Repository, detail: Repository) {
+    fn fill<T>(slot: &mut Option<T>, value: Option<T>) {
+        if slot.is_none() {
+            *slot = value;
+        }
+    }
+    fill(&mut repo.pull_uri, detail.pull_uri);
+    fill(&mut repo.description, detail.description);
+    fill(&mut repo.public, detail.public);
+    fill(&mut repo.tag_immutable, detail.tag_immutable);
+    fill(&mut repo.tag_count, detail.tag_count);
+    fill(&mut repo.size_bytes, detail.size_bytes);
+    fill(&mut repo.pull_count, detail.pull_count);
+    fill(&mut repo.created_at, detail.created_at);
+    fill(&mut repo.updated_at, detail.updated_at);
+    for (key, value) in detail.extra {
+        repo.extra.entry(key).or_insert(value);
+    }
 }
 
 /// Tags reduced to their names, sorted.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::core::{ProviderKind, Repository, Source};
+use crate::core::{ProviderKind, Registry, Repository, Source};
 use crate::failure::Failure;
 
 /// The version of the [`InventoryReport`] JSON schema.
@@ -14,7 +14,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 ///
 /// Serialized with a `type` field and the payload's fields beside it:
 /// `{"type":"repository", …Repository fields…}`, `{"type":"error", …Failure fields…}`,
-/// `{"type":"source", …SourceSummary fields…}`.
+/// `{"type":"source", …SourceSummary fields…}`, `{"type":"registry", …Registry fields…}`.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -28,6 +28,9 @@ pub enum InventoryEvent {
     /// as its last event.
     #[serde(rename = "source")]
     SourceFinished(SourceSummary),
+    /// A registry (NCR registry, SWR namespace) the filters select, empty or not, sent before
+    /// its repositories.
+    Registry(Box<Registry>),
 }
 
 /// How a source's listing went.
@@ -84,6 +87,9 @@ pub struct SourceSummary {
     pub endpoint: String,
     /// `ok`, `partial` or `failed`.
     pub status: SourceStatus,
+    /// Registries listed (after filters), empty ones included.
+    #[serde(default)]
+    pub registries: u64,
     /// Repositories listed (after filters).
     pub repositories: u64,
     /// Tags listed, over those repositories (0 at depth `none`).
@@ -112,6 +118,7 @@ impl SourceSummary {
             region: source.region.clone(),
             endpoint: source.endpoint.clone(),
             status: SourceStatus::Ok,
+            registries: 0,
             repositories: 0,
             tags: 0,
             errors: 0,
@@ -143,6 +150,10 @@ pub struct InventoryReport {
     pub complete: bool,
     /// One summary per source, in config order.
     pub sources: Vec<SourceSummary>,
+    /// Every registry listed (NCR registries, SWR namespaces), empty ones included, sorted by
+    /// source (config order) and name.
+    #[serde(default)]
+    pub registries: Vec<Registry>,
     /// Every repository listed, with its tags at the requested depth.
     pub repositories: Vec<Repository>,
     /// Every failure.
@@ -162,6 +173,7 @@ impl InventoryReport {
             generated_at: Utc::now(),
             complete: errors.is_empty(),
             sources,
+            registries: Vec::new(),
             repositories,
             errors,
         }

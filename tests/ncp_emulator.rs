@@ -176,7 +176,8 @@ async fn full_listing_across_pages_in_every_region_matches_the_fixture() {
             assert_eq!(reg.public, Some(want.public));
             assert_eq!(reg.pull_endpoint, Some(end_point(key, want)));
             assert_eq!(reg.region, key);
-            assert_eq!(reg.extra["scan_on_push_enabled"], want.scan_on_push);
+            assert_eq!(reg.scan_on_push, Some(want.scan_on_push));
+            assert_eq!(reg.status.as_deref(), Some("running"));
         }
 
         let repos = repos_of(&p, RepositoryQuery::all()).await.unwrap();
@@ -280,7 +281,7 @@ async fn names_with_slashes_are_sent_as_2f_for_detail_tags_and_tag_detail() {
             repo.description,
             Some(img.description.clone()).filter(|d| !d.is_empty())
         );
-        assert_eq!(repo.extra["tag_mutability_enabled"], img.tag_mutability);
+        assert_eq!(repo.tag_immutable, Some(!img.tag_mutability));
         assert_eq!(
             repo.extra["full_description"],
             serde_json::Value::String(img.full_description.clone())

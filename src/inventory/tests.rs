@@ -363,6 +363,7 @@ async fn the_stream_ends_each_source_with_its_summary() {
                 InventoryEvent::Repository(r) => r.source == name,
                 InventoryEvent::Failure(f) => f.source == name,
                 InventoryEvent::SourceFinished(s) => s.name == name,
+                InventoryEvent::Registry(_) => false,
             })
             .map(|(i, _)| i)
             .collect();
@@ -1146,6 +1147,7 @@ async fn a_stalled_source_does_not_hold_up_the_others() {
                 InventoryEvent::SourceFinished(s) if s.name == "fine" => return s,
                 InventoryEvent::SourceFinished(s) => panic!("{} cannot finish", s.name),
                 InventoryEvent::Failure(f) => panic!("{f}"),
+                InventoryEvent::Registry(_) => {}
             }
         }
         panic!("the stream ended without fine's summary");

@@ -14,7 +14,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     after_help = "Try `reginv demo` for a complete inventory against the built-in emulator \
                   (no credentials, no network).\n\
                   Exit status: 0 complete; 2 printed but incomplete (some errors); \
-                  1 nothing could be listed."
+                  1 nothing could be listed or a bad command line; 3 a filter matched nothing."
 )]
 pub struct Cli {
     /// Print logs on stderr (-v: info, -vv: debug, -vvv: trace; RUST_LOG overrides).
@@ -116,7 +116,8 @@ pub const CONFIG_HELP: &str = config_help!();
 pub const INVENTORY_HELP: &str = concat!(
     config_help!(),
     "\n\nExit status: 0 complete; 2 printed but incomplete (some errors); 1 nothing could be \
-     listed; 130 interrupted."
+     listed or a bad command line; 3 a --registry or --repo filter matched nothing; \
+     130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 );
 
 /// `reginv inventory`.
@@ -155,9 +156,38 @@ pub struct OutputArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
-    /// Write the output to FILE (atomically: complete or not at all) instead of stdout.
+    /// Write the output to FILE instead of stdout (`-` is stdout). A regular file is replaced
+    /// atomically (complete or not at all); a FIFO, device or socket is written directly; a
+    /// symbolic link is followed (its target is replaced, the link stays).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Also write every failure to FILE as CSV (source, provider, operation, target, kind,
+    /// status, code, request_id, message), a header row even when nothing failed; for pipelines
+    /// whose main output (CSV) has no room for them.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    /// What one CSV row is: a registry, a repository, or a tag (default: tags; repositories
+    /// with --tags none).
+    #[arg(long, value_enum, value_name = "ROWS")]
+    pub csv_rows: Option<CsvRows>,
+
+    /// Write CSV cells exactly as listed. By default a cell beginning with `=`, `+`, `-`, `@`,
+    /// tab or carriage return gets a leading `'`, so no spreadsheet runs it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
+}
+
+/// What one CSV row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvRows {
+    /// One row per registry (NCR registry, SWR namespace), empty ones included.
+    Registries,
+    /// One row per repository.
+    Repositories,
+    /// One row per tag (a repository without tags still gets one row).
+    Tags,
 }
 
 /// The options that choose what is listed.
@@ -195,6 +225,16 @@ pub struct SelectionArgs {
     /// themselves.
     #[arg(long, value_name = "RATE", value_parser = positive_rate)]
     pub max_rps: Option<f64>,
+
+    /// Also fetch each repository's details (one more request per repository), for the fields
+    /// only they carry, such as NCR's tag immutability.
+    #[arg(long)]
+    pub details: bool,
+
+    /// Exit 0 even when a --registry or --repo filter matched nothing (a warning names it
+    /// either way; without this flag the exit status is 3).
+    #[arg(long)]
+    pub allow_unmatched: bool,
 }
 
 /// A requests-per-second rate: a finite number above 0.

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 
+use crate::signals::Signal;
+
 /// Why a command stopped. Printed as `reginv: <message>` on stderr; the process exits with
 /// [`CliError::exit_code`]. Messages never contain a secret: they are built from reginv errors
 /// (which never carry one) and from file names.
@@ -31,11 +33,12 @@ impl CliError {
         error
     }
 
-    /// The run was interrupted (Ctrl-C): exit status 130, as shells report it.
-    pub fn interrupted() -> Self {
+    /// The run was ended by `signal`: exit status 130 (Ctrl-C) or 143 (SIGTERM), as shells
+    /// report them.
+    pub fn interrupted(signal: Signal) -> Self {
         CliError {
-            message: "interrupted".to_string(),
-            exit_code: 130,
+            message: signal.name().to_string(),
+            exit_code: signal.exit_code(),
             quiet: false,
         }
     }

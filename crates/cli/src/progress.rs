@@ -60,6 +60,7 @@ impl Progress {
                 self.sources_done += 1;
                 true
             }
+            InventoryEvent::Registry(_) => false,
         };
         self.draw(force);
     }
@@ -92,11 +93,12 @@ impl Progress {
     }
 
     /// Prints `reginv: <message>` on stderr (always: warnings are the one thing stderr gets),
-    /// on its own line, then lets the progress line be redrawn below it.
+    /// on its own line, control characters escaped (a message may quote a server), then lets
+    /// the progress line be redrawn below it.
     pub fn warn(&mut self, message: &str) {
         let was_drawn = self.drawn;
         self.finish();
-        eprintln!("reginv: {message}");
+        eprintln!("reginv: {}", crate::escape::terminal(message));
         if was_drawn {
             self.draw(true);
         }

@@ -14,7 +14,7 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_reginv");
 
 /// The CSV header the README documents.
-const CSV_HEADER: [&str; 20] = [
+const CSV_HEADER: [&str; 24] = [
     "source",
     "provider",
     "region",
@@ -35,6 +35,10 @@ const CSV_HEADER: [&str; 20] = [
     "tag_updated_at",
     "tag_last_pulled_at",
     "platforms",
+    "repo_tag_immutable",
+    "tag_scanned",
+    "tag_media_type",
+    "tag_is_index",
 ];
 
 /// A directory under the system temp dir, removed on drop.
@@ -98,6 +102,12 @@ fn stderr(out: &Output) -> String {
 fn sample_repositories() -> usize {
     let f = Fixture::sample();
     f.ncp_repository_count() + f.swr_repository_count()
+}
+
+/// Registries of the sample: NCR registries of every region and SWR namespaces.
+fn sample_registries() -> usize {
+    let f = Fixture::sample();
+    f.ncp.values().map(Vec::len).sum::<usize>() + f.swr.namespaces.len()
 }
 
 fn sample_tags() -> usize {
@@ -186,7 +196,9 @@ fn demo_ndjson_streams_events_and_ends_with_a_summary() {
     assert_eq!(types.iter().filter(|t| **t == "summary").count(), 1);
     assert!(types
         .iter()
-        .all(|t| ["repository", "source", "summary"].contains(t)));
+        .all(|t| ["registry", "repository", "source", "summary"].contains(t)));
+    let registries = types.iter().filter(|t| **t == "registry").count();
+    assert_eq!(registries, sample_registries());
     let repositories = types.iter().filter(|t| **t == "repository").count();
     assert_eq!(repositories, sample_repositories());
     let summary = lines.last().unwrap();

@@ -34,6 +34,7 @@ use crate::config::{HuaweiConfig, MAX_PAGE_SIZE};
 use crate::content_range::ContentRange;
 use crate::credentials;
 use crate::error::SwrErrorDecoder;
+use crate::signing;
 use crate::wire;
 
 /// The `Content-Range` response header.
@@ -105,17 +106,20 @@ impl HuaweiProvider {
             .map_err(|e| self.annotate(e, operation, None, response.status))
     }
 
-    /// `base` + `/`-joined segments (each encoded as a path segment) + query.
+    /// `base` + `/`-joined segments (each encoded as a path segment) + query, its keys and
+    /// values percent-encoded as the official SDKs send them (a space is `%20`, never the
+    /// form encoding's `+`), with the signer's own encoding.
     fn url(&self, segments: &[&str], query: &[(&str, String)]) -> Url {
         let mut url = self.base.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend(segments);
         }
         if !query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (k, v) in query {
-                pairs.append_pair(k, v);
-            }
+            let encoded: Vec<String> = query
+                .iter()
+                .map(|(k, v)| format!("{}={}", signing::encode(k), signing::encode(v)))
+                .collect();
+            url.set_query(Some(&encoded.join("&")));
         }
         url
     }
@@ -454,6 +458,37 @@ mod tests {
         assert_eq!(
             url.as_str(),
             "http://127.0.0.1:9/prefix/v2/manage/namespaces/group/repos/team$app/tags?limit=7&offset=14"
+        );
+    }
+
+    #[test]
+    fn query_values_encode_a_space_as_percent_20_never_plus() {
+        let p = provider(100);
+        let url = p.url(
+            &["v2", "manage", "repos"],
+            &[
+                ("namespace", "my group".into()),
+                ("name", "a+b c/日".into()),
+            ],
+        );
+        let query = url.query().unwrap();
+        assert_eq!(
+            query, "namespace=my%20group&name=a%2Bb%20c%2F%E6%97%A5",
+            "as the official SDKs send it"
+        );
+        assert!(!query.contains('+'));
+        // The signer reads back exactly the values that were meant.
+        let pairs = crate::signing::query_pairs(url.query());
+        assert_eq!(
+            pairs,
+            [
+                ("namespace".to_string(), "my group".to_string()),
+                ("name".to_string(), "a+b c/日".to_string())
+            ]
+        );
+        assert_eq!(
+            crate::signing::canonical_query(&pairs),
+            "name=a%2Bb%20c%2F%E6%97%A5&namespace=my%20group"
         );
     }
 

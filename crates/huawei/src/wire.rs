@@ -73,8 +73,9 @@ struct WireTag {
     created: Option<Value>,
     #[serde(default)]
     updated: Option<Value>,
-    /// `tag_type`, `manifest`, `image_id`, `id`, `repo_id`, `schema`, `path`, `internal_path`,
-    /// `is_trusted`, `scanned`, `deleted`, `domain_id`, and anything else.
+    /// `tag_type` (read into `is_index`), `scanned`, `manifest` (a JSON string: parsed, kept
+    /// as the document), `image_id`, `id`, `repo_id`, `schema`, `path`, `internal_path`,
+    /// `is_trusted`, `deleted`, `domain_id`, and anything else.
     #[serde(flatten)]
     extra: Extra,
 }
@@ -285,30 +286,56 @@ impl WireTag {
             ],
             &mut extra,
         );
-        if let Some(manifest) = extra.get("manifest") {
-            tag.platforms = platforms(manifest);
+        tag.scanned = boolean("scanned", extra.remove("scanned"), &mut extra);
+        tag.is_index = match number("tag_type", extra.remove("tag_type"), &mut extra) {
+            Some(0) => Some(false),
+            Some(1) => Some(true),
+            Some(other) => {
+                extra.insert("tag_type".into(), Value::from(other));
+                None
+            }
+            None => None,
+        };
+        // `null` or an empty string says nothing: nothing is kept.
+        let manifest = extra
+            .remove("manifest")
+            .filter(|m| !m.is_null() && m.as_str().is_none_or(|s| !s.trim().is_empty()));
+        if let Some(manifest) = manifest {
+            match manifest_document(manifest) {
+                Ok(document) => {
+                    tag.media_type = text(document.get("mediaType").cloned());
+                    tag.platforms = platforms(&document);
+                    if tag.is_index.is_none() && document.get("manifests").is_some() {
+                        tag.is_index = Some(true);
+                    }
+                    extra.insert("manifest".into(), document);
+                }
+                Err(raw) => {
+                    extra.insert("manifest_raw".into(), raw);
+                }
+            }
         }
         tag.extra = extra;
         Ok(tag)
     }
 }
 
-/// The platforms of a manifest list (`manifest` is a JSON string, or an object); empty for a
-/// single-image manifest or anything unreadable.
-fn platforms(manifest: &Value) -> Vec<Platform> {
-    let parsed;
-    let manifest = match manifest {
-        // Only a manifest list names platforms: skip parsing the (common) single manifests.
-        Value::String(s) if !s.contains("\"manifests\"") => return Vec::new(),
-        Value::String(s) => match serde_json::from_str::<Value>(s) {
-            Ok(v) => {
-                parsed = v;
-                &parsed
-            }
-            Err(_) => return Vec::new(),
+/// The manifest SWR sends as a JSON string, as the JSON document it holds (an object already
+/// is kept); `Err` with the value as sent when it is not a JSON document.
+fn manifest_document(manifest: Value) -> std::result::Result<Value, Value> {
+    match manifest {
+        Value::String(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(document @ Value::Object(_)) => Ok(document),
+            _ => Err(Value::String(text)),
         },
-        other => other,
-    };
+        document @ Value::Object(_) => Ok(document),
+        other => Err(other),
+    }
+}
+
+/// The platforms of a manifest list (a parsed manifest); empty for a single-image manifest or
+/// anything unreadable.
+fn platforms(manifest: &Value) -> Vec<Platform> {
     let Some(entries) = manifest.get("manifests").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -703,8 +730,18 @@ mod tests {
         assert_eq!(v1.created_at, Some(at("2021-06-10T03:24:44.784402Z")));
         assert_eq!(v1.updated_at, Some(at("2021-06-10T03:40:59Z")));
         assert!(v1.platforms.is_empty());
+        assert_eq!(v1.scanned, Some(false));
+        assert_eq!(v1.is_index, Some(false), "tag_type 0");
+        assert_eq!(v1.media_type, None, "the manifest names none");
+        assert_eq!(
+            v1.extra["manifest"],
+            json!({"schemaVersion": 2}),
+            "the manifest is a document, not a string"
+        );
+        for key in ["tag_type", "scanned"] {
+            assert!(!v1.extra.contains_key(key), "{key} is a model field");
+        }
         for key in [
-            "tag_type",
             "manifest",
             "image_id",
             "id",
@@ -713,7 +750,6 @@ mod tests {
             "path",
             "internal_path",
             "is_trusted",
-            "scanned",
             "deleted",
             "domain_id",
         ] {
@@ -724,12 +760,46 @@ mod tests {
         assert_eq!(multi.size_bytes, Some(4096));
         assert_eq!(multi.created_at, None);
         assert_eq!(multi.extra["created_raw"], json!("garbage"));
-        assert_eq!(multi.extra["tag_type"], json!(1));
+        assert_eq!(multi.is_index, Some(true), "tag_type 1");
+        assert_eq!(multi.scanned, None, "not said");
+        assert_eq!(
+            multi.media_type.as_deref(),
+            Some("application/vnd.docker.distribution.manifest.list.v2+json")
+        );
+        assert_eq!(multi.extra["manifest"], manifest_list);
         assert_eq!(multi.platforms.len(), 2);
         assert_eq!(multi.platforms[1].architecture.as_deref(), Some("arm64"));
         assert_eq!(multi.platforms[1].variant.as_deref(), Some("v8"));
         assert_eq!(multi.platforms[1].digest.as_deref(), Some("sha256:bbb"));
         assert_eq!(multi.platforms[0].size_bytes, Some(528));
+    }
+
+    #[test]
+    fn an_unreadable_manifest_is_kept_as_sent_and_odd_tag_types_stay_in_extra() {
+        let body = json!([
+            {"Tag": "a", "manifest": "not json", "tag_type": 7, "scanned": "maybe"},
+            {"Tag": "b", "manifest": {"mediaType": "application/vnd.oci.image.index.v1+json",
+                                      "manifests": []}},
+            {"Tag": "c", "manifest": " "},
+            {"Tag": "d", "manifest": null}
+        ]);
+        let tags = tags(body.to_string().as_bytes()).unwrap();
+        let a = &tags[0];
+        assert_eq!(a.extra["manifest_raw"], json!("not json"));
+        assert!(!a.extra.contains_key("manifest"));
+        assert_eq!(a.is_index, None);
+        assert_eq!(a.extra["tag_type"], json!(7));
+        assert_eq!(a.scanned, None);
+        assert_eq!(a.extra["scanned_raw"], json!("maybe"));
+        let b = &tags[1];
+        assert_eq!(b.is_index, Some(true), "an index without tag_type");
+        assert_eq!(
+            b.media_type.as_deref(),
+            Some("application/vnd.oci.image.index.v1+json")
+        );
+        for empty in &tags[2..] {
+            assert!(empty.extra.is_empty(), "{:?}", empty.extra);
+        }
     }
 
     #[test]

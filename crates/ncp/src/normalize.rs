@@ -1,14 +1,18 @@
 //! The one place where NCR's wire structs become reginv's core models.
 //!
-//! - registries: `public` from `public_reg_status`, `pull_endpoint` from `end_point`,
-//!   `created_at` from `created`; everything else (`scan_on_push_enabled`, `private_end_point`,
-//!   `private_id`, `bucket`, `status`, `end_point_enabled`, …) in `extra`;
+//! - registries: `public` from `public_reg_status`, `scan_on_push` from `scan_on_push_enabled`,
+//!   `status` from `status` (lower-case: `running`, or `disconnected` when the bucket is gone),
+//!   `pull_endpoint` from `end_point`, `created_at` from `created`; everything else
+//!   (`private_end_point`, `private_id`, `bucket`, `end_point_enabled`, …) in `extra`;
 //! - repositories: `registry/name`, `pull_uri` = `{end_point}/{name}` and `public` from the
 //!   registry (the image list does not carry them), `pull_count`, `updated_at` from
-//!   `last_updated`, `description`; everything else (`tag_mutability_enabled`, …) in `extra`;
+//!   `last_updated`, `description`, `tag_immutable` = not `tag_mutability_enabled` (image detail
+//!   only: `None` from the image list); everything else in `extra`;
 //! - tags: `digest`, `size_bytes` = `full_size`, `updated_at` from `last_updated` (else the
 //!   latest platform update), `created_at` = the earliest platform creation, `last_pulled_at` =
-//!   the latest non-zero `latest_pulled` of the platforms, one [`Platform`] per `images[]` entry;
+//!   the latest non-zero `latest_pulled` of the platforms, one [`Platform`] per `images[]` entry,
+//!   `is_index` = more than one platform (`None` when `images[]` is empty; NCR names no manifest
+//!   media type, so `media_type` stays `None`, and it has no scan results: `scanned` is `None`);
 //!   `id`, `image_id`, `creator`, `last_updater`, `repository`, `v2` in `extra`.
 //!
 //! Epoch milliseconds become UTC times; 0 or `null` becomes `None`. `null` values are not copied
@@ -35,6 +39,8 @@ pub(crate) fn registry(source: &Source, wire: WireRegistry) -> Result<Registry> 
         non_empty(wire.name).ok_or_else(|| Error::decode("a registry entry has no \"name\""))?;
     let mut row = Registry::new(source, name);
     row.public = wire.public_reg_status;
+    row.scan_on_push = wire.scan_on_push_enabled;
+    row.status = non_empty(wire.status).map(|s| s.to_lowercase());
     row.pull_endpoint = non_empty(wire.end_point);
     row.created_at = epoch_millis(wire.created);
     row.extra = extra_of(wire.extra);
@@ -62,6 +68,7 @@ pub(crate) fn repository(
     row.description = non_empty(wire.description);
     row.pull_count = wire.pull_count;
     row.updated_at = epoch_millis(wire.last_updated);
+    row.tag_immutable = wire.tag_mutability_enabled.map(|mutable| !mutable);
     row.extra = extra_of(wire.extra);
     if let Some(namespace) = non_empty(wire.namespace) {
         if namespace != registry {
@@ -97,6 +104,7 @@ pub(crate) fn tag(wire: WireTag, fallback_name: Option<&str>) -> Result<Tag> {
         .iter()
         .filter_map(|p| epoch_millis(p.latest_pulled))
         .max();
+    row.is_index = (!wire.images.is_empty()).then_some(wire.images.len() > 1);
     row.platforms = wire.images.into_iter().map(platform).collect();
     row.extra = extra_of(wire.extra);
     Ok(row)
@@ -159,6 +167,8 @@ mod tests {
         assert_eq!(row.region, "kr");
         assert_eq!(row.provider, ProviderKind::NCP);
         assert_eq!(row.public, Some(false));
+        assert_eq!(row.scan_on_push, Some(false));
+        assert_eq!(row.status.as_deref(), Some("running"));
         assert_eq!(
             row.pull_endpoint.as_deref(),
             Some("ncpdocker.kr.ncr.ntruss.com")
@@ -175,8 +185,6 @@ mod tests {
                 json!("pdxxxnzd.kr.private-ncr.ntruss.com"),
             ),
             ("private_id", json!("pdxxxnzd")),
-            ("scan_on_push_enabled", json!(false)),
-            ("status", json!("running")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -206,13 +214,17 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2024, 3, 31, 23, 41, 28).unwrap())
         );
         assert_eq!(row.tags, None);
+        assert_eq!(
+            row.tag_immutable,
+            Some(false),
+            "tag_mutability_enabled: true"
+        );
         let expected_extra: Extra = [
             ("can_edit", json!(true)),
             ("full_description", json!("Naver Cloud Platform Docker")),
             ("private_id", json!("")),
             ("repository_type", json!("image")),
             ("status", json!(0)),
-            ("tag_mutability_enabled", json!(true)),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -241,6 +253,8 @@ mod tests {
         assert_eq!(row.created_at, Some(at));
         assert_eq!(row.updated_at, Some(at));
         assert_eq!(row.last_pulled_at, None, "latest_pulled 0 means never");
+        assert_eq!(row.is_index, Some(false), "one platform");
+        assert_eq!((row.scanned, row.media_type.as_deref()), (None, None));
         assert_eq!(row.extra["id"], json!(730606));
         assert_eq!(row.extra["image_id"], json!(322122));
         assert_eq!(
@@ -277,7 +291,15 @@ mod tests {
         assert_eq!(row.public, None);
         assert_eq!(row.pull_endpoint, None);
         assert_eq!(row.created_at, None);
+        assert_eq!((row.scan_on_push, row.status.as_deref()), (None, None));
         assert!(row.extra.is_empty());
+        let gone: WireRegistry = serde_json::from_value(json!({
+            "name": "r", "status": "DISCONNECTED", "scan_on_push_enabled": "true"
+        }))
+        .unwrap();
+        let row = registry(&source(), gone).unwrap();
+        assert_eq!(row.status.as_deref(), Some("disconnected"));
+        assert_eq!(row.scan_on_push, Some(true));
         let err = registry(&source(), serde_json::from_str("{}").unwrap()).unwrap_err();
         assert_eq!(err.kind(), reginv_core::ErrorKind::Decode);
     }
@@ -303,7 +325,12 @@ mod tests {
         assert_eq!(row.pull_count, Some(12));
         assert_eq!(row.updated_at, None);
         assert_eq!(row.description, None);
-        assert_eq!(row.extra.get("tag_mutability_enabled"), Some(&json!(false)));
+        assert_eq!(
+            row.tag_immutable,
+            Some(true),
+            "tag_mutability_enabled: false"
+        );
+        assert!(!row.extra.contains_key("tag_mutability_enabled"));
         assert!(!row.extra.contains_key("star_count"));
         assert!(!row.extra.contains_key("namespace"));
     }
@@ -327,6 +354,7 @@ mod tests {
         assert_eq!(row.last_pulled_at, at(9000));
         assert_eq!(row.size_bytes, Some(30));
         assert_eq!(row.platforms.len(), 2);
+        assert_eq!(row.is_index, Some(true), "two platforms: a manifest list");
         assert_eq!(row.platforms[1].variant.as_deref(), Some("v8"));
         assert!(!row.platforms[0].extra.contains_key("latest_pulled"));
         assert!(row.platforms[1].extra.contains_key("latest_pulled"));

@@ -38,8 +38,11 @@ pub(crate) struct WireRegistry {
     pub end_point: Option<String>,
     #[serde(default, deserialize_with = "lenient::bool")]
     pub public_reg_status: Option<bool>,
-    /// `bucket`, `end_point_enabled`, `private_end_point`, `private_id`, `scan_on_push_enabled`,
-    /// `status`, and anything newer.
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub scan_on_push_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    pub status: Option<String>,
+    /// `bucket`, `end_point_enabled`, `private_end_point`, `private_id`, and anything newer.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -57,8 +60,11 @@ pub(crate) struct WireImage {
     pub pull_count: Option<u64>,
     #[serde(default, deserialize_with = "lenient::millis")]
     pub last_updated: Option<i64>,
-    /// `tag_mutability_enabled`, `full_description`, `private_id`, `can_edit`, `is_automated`,
-    /// `is_private`, `repository_type`, `star_count`, `status`, `user`, and anything newer.
+    /// Image detail only: whether a pushed tag may be overwritten.
+    #[serde(default, deserialize_with = "lenient::bool")]
+    pub tag_mutability_enabled: Option<bool>,
+    /// `full_description`, `private_id`, `can_edit`, `is_automated`, `is_private`,
+    /// `repository_type`, `star_count`, `status`, `user`, and anything newer.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

@@ -322,7 +322,7 @@ async fn registry_metadata_is_fetched_once_not_per_repository() {
     assert_eq!(registry_pages, 3, "{targets:?}");
     let reg = p.get_registry("reg1").await.unwrap();
     assert_eq!(reg.extra["bucket"], json!("bucket1"));
-    assert_eq!(reg.extra["scan_on_push_enabled"], json!(true));
+    assert_eq!(reg.scan_on_push, Some(true));
 }
 
 #[tokio::test]
@@ -398,7 +398,11 @@ async fn get_tag_and_get_repository_use_percent_encoded_paths() {
     let detail = p.get_repository(&repo).await.unwrap();
     assert_eq!(detail.pull_count, Some(7));
     assert_eq!(detail.updated_at, None);
-    assert_eq!(detail.extra["tag_mutability_enabled"], json!(true));
+    assert_eq!(
+        detail.tag_immutable,
+        Some(false),
+        "tag_mutability_enabled: true"
+    );
     let targets = server.targets();
     assert!(targets.contains(&"/ncr/api/v2/repositories/reg0/team%2Fapp0/tags/v1.0".into()));
     assert!(targets.contains(&"/ncr/api/v2/repositories/reg0/team%2Fapp0".into()));

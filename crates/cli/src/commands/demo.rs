@@ -12,9 +12,10 @@ use reginv_emulator::{Emulator, Fixture};
 
 use crate::cli::DemoArgs;
 use crate::error::CliError;
+use crate::signals::Interrupts;
 
 /// Starts the emulator, lists it, writes the output, stops the emulator.
-pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
+pub async fn run(args: DemoArgs, verbose: u8, interrupts: Interrupts) -> Result<i32, CliError> {
     let emulator = Emulator::builder()
         .fixture(Fixture::sample())
         .start()
@@ -29,7 +30,16 @@ pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
         );
     }
     let result = match super::build(demo_config(&emulator), &args.selection) {
-        Ok(inventory) => super::list(inventory, &args.selection, &args.output, verbose).await,
+        Ok(inventory) => {
+            super::list(
+                inventory,
+                &args.selection,
+                &args.output,
+                verbose,
+                interrupts,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     emulator.shutdown().await;

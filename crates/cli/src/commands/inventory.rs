@@ -3,9 +3,14 @@
 use crate::cli::InventoryArgs;
 use crate::config_lookup::find_config;
 use crate::error::CliError;
+use crate::signals::Interrupts;
 
 /// Loads the configuration, then lists and writes the inventory.
-pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
+pub async fn run(
+    args: InventoryArgs,
+    verbose: u8,
+    interrupts: Interrupts,
+) -> Result<i32, CliError> {
     let (config, origin) = find_config(args.config.as_deref())?;
     tracing::info!(
         ?origin,
@@ -13,5 +18,12 @@ pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
         "configuration loaded"
     );
     let inventory = super::build(config, &args.selection)?;
-    super::list(inventory, &args.selection, &args.output, verbose).await
+    super::list(
+        inventory,
+        &args.selection,
+        &args.output,
+        verbose,
+        interrupts,
+    )
+    .await
 }

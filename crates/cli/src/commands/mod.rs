@@ -11,14 +11,16 @@ use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
 use crate::cli::{Cli, Command, Format, NcpCommand, OutputArgs, SelectionArgs, Tags};
 use crate::error::CliError;
-use crate::output::{self, destination::Destination};
+use crate::output::{self, destination::Destination, OutputSettings};
 use crate::progress::Progress;
+use crate::signals::Interrupts;
 
-/// Runs the parsed command line; returns the exit status (0 complete, 2 incomplete).
-pub async fn run(cli: Cli) -> Result<i32, CliError> {
+/// Runs the parsed command line; returns the exit status (0 complete, 2 incomplete, 3 a
+/// filter matched nothing).
+pub async fn run(cli: Cli, interrupts: Interrupts) -> Result<i32, CliError> {
     match cli.command {
-        Command::Inventory(args) => inventory::run(args, cli.verbose).await,
-        Command::Demo(args) => demo::run(args, cli.verbose).await,
+        Command::Inventory(args) => inventory::run(args, cli.verbose, interrupts).await,
+        Command::Demo(args) => demo::run(args, cli.verbose, interrupts).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
@@ -33,10 +35,17 @@ async fn list(
     selection: &SelectionArgs,
     output: &OutputArgs,
     verbose: u8,
+    interrupts: Interrupts,
 ) -> Result<i32, CliError> {
     let inventory = select(inventory, selection)?;
     let destination = Destination::open(output.output.as_deref())?;
-    let format = output::default_format(output.format, &destination);
+    let settings = OutputSettings::new(
+        output,
+        inventory.options().depth,
+        selection.allow_unmatched,
+        &destination,
+    );
+    let format = settings.format;
     let wanted = &inventory.options().filter.sources;
     let selected = inventory
         .providers()
@@ -46,7 +55,7 @@ async fn list(
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
-    output::write_inventory(&inventory, format, destination, progress).await
+    output::write_inventory(&inventory, &settings, destination, progress, interrupts).await
 }
 
 /// The configuration with the command line's per-source settings applied (`--max-rps`
@@ -62,6 +71,16 @@ fn apply_overrides(mut config: Config, selection: &SelectionArgs) -> Config {
 
 /// The inventory of `config` with the command line's settings.
 pub(crate) fn build(config: Config, selection: &SelectionArgs) -> Result<Inventory, CliError> {
+    if config.providers.is_empty() {
+        return Err(CliError::new(format!(
+            "{} configures no source: add a [[providers]] entry (see `reginv inventory --help`)",
+            if config.origin.is_empty() {
+                "the configuration".to_string()
+            } else {
+                config.origin.clone()
+            }
+        )));
+    }
     Ok(Inventory::from_config(&apply_overrides(config, selection))?)
 }
 
@@ -75,6 +94,9 @@ fn select(inventory: Inventory, selection: &SelectionArgs) -> Result<Inventory, 
     let mut options = InventoryOptions::default();
     options.depth = depth(selection.tags);
     options.filter = filter;
+    options.details = selection.details;
+    // Every registry is a row, empty SWR namespaces included.
+    options.registry_rows = true;
     if let Some(n) = selection.concurrency {
         options.concurrency = n as usize;
     }

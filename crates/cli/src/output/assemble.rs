@@ -1,7 +1,7 @@
 //! Gathering streamed events into a sorted [`InventoryReport`].
 
 use chrono::{DateTime, Utc};
-use reginv::{Failure, InventoryEvent, InventoryReport, Repository, SourceSummary};
+use reginv::{Failure, InventoryEvent, InventoryReport, Registry, Repository, SourceSummary};
 
 /// Collects events; [`finish`](ReportAssembler::finish) sorts them into a report.
 ///
@@ -13,6 +13,7 @@ pub struct ReportAssembler {
     started: DateTime<Utc>,
     order: Vec<String>,
     sources: Vec<SourceSummary>,
+    registries: Vec<Registry>,
     repositories: Vec<Repository>,
     errors: Vec<Failure>,
 }
@@ -25,6 +26,7 @@ impl ReportAssembler {
             started: Utc::now(),
             order,
             sources: Vec::new(),
+            registries: Vec::new(),
             repositories: Vec::new(),
             errors: Vec::new(),
         }
@@ -36,6 +38,7 @@ impl ReportAssembler {
             InventoryEvent::Repository(repo) => self.repositories.push(*repo),
             InventoryEvent::Failure(failure) => self.errors.push(failure),
             InventoryEvent::SourceFinished(summary) => self.sources.push(summary),
+            InventoryEvent::Registry(registry) => self.registries.push(*registry),
         }
     }
 
@@ -65,7 +68,10 @@ impl ReportAssembler {
                 .then_with(|| a.target.cmp(&b.target))
                 .then_with(|| a.message.cmp(&b.message))
         });
+        self.registries
+            .sort_by(|a, b| by_source(&a.source, &b.source).then_with(|| a.name.cmp(&b.name)));
         let mut report = InventoryReport::new(self.sources, self.repositories, self.errors);
+        report.registries = self.registries;
         report.generated_at = self.started;
         report
     }
@@ -94,7 +100,13 @@ mod tests {
             f.target = Some(target.into());
             InventoryEvent::Failure(f)
         };
+        let registry = |s: &str, name: &str| {
+            InventoryEvent::Registry(Box::new(Registry::new(&source(s), name)))
+        };
         for event in [
+            registry("alpha", "b"),
+            registry("zeta", "z"),
+            registry("alpha", "a"),
             repo("alpha", "a", "x", &["2", "1"]),
             failure("alpha", "a/y"),
             repo("zeta", "b", "z", &[]),
@@ -122,6 +134,12 @@ mod tests {
         assert_eq!(tags, ["a", "b"]);
         let sources: Vec<&str> = report.sources.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(sources, ["zeta", "alpha"]);
+        let registries: Vec<(&str, &str)> = report
+            .registries
+            .iter()
+            .map(|r| (r.source.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(registries, [("zeta", "z"), ("alpha", "a"), ("alpha", "b")]);
         let errors: Vec<(&str, Option<&str>)> = report
             .errors
             .iter()

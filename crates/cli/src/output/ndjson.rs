@@ -7,14 +7,19 @@ use std::io::{self, Write};
 use reginv::{InventoryEvent, SourceStatus, SourceSummary};
 use serde::Serialize;
 
-/// The last line: `{"type":"summary","complete":…,"sources":[…],"repositories":N,"tags":N,"errors":N}`.
+/// The last line: `{"type":"summary","complete":…,"interrupted":…,"sources":[…],"registries":N,
+/// "repositories":N,"tags":N,"errors":N}`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename = "summary")]
 pub struct Summary {
-    /// No failure at all.
+    /// No failure at all, and not interrupted.
     pub complete: bool,
-    /// Every source's summary, in configuration order.
+    /// The run was ended by Ctrl-C or SIGTERM before every source finished.
+    pub interrupted: bool,
+    /// Every finished source's summary, in configuration order.
     pub sources: Vec<SourceSummary>,
+    /// Registries written.
+    pub registries: u64,
     /// Repositories written.
     pub repositories: u64,
     /// Tags written (inside the repository lines).
@@ -50,6 +55,7 @@ impl Summary {
 pub struct NdjsonWriter<'a> {
     out: &'a mut dyn Write,
     sources: Vec<SourceSummary>,
+    registries: u64,
     repositories: u64,
     tags: u64,
     errors: u64,
@@ -61,6 +67,7 @@ impl<'a> NdjsonWriter<'a> {
         NdjsonWriter {
             out,
             sources: Vec::new(),
+            registries: 0,
             repositories: 0,
             tags: 0,
             errors: 0,
@@ -75,6 +82,7 @@ impl<'a> NdjsonWriter<'a> {
                 self.tags += repo.tags.as_ref().map_or(0, |t| t.len() as u64);
             }
             InventoryEvent::Failure(_) => self.errors += 1,
+            InventoryEvent::Registry(_) => self.registries += 1,
             InventoryEvent::SourceFinished(summary) => self.sources.push(summary.clone()),
         }
         self.write_line(event)
@@ -82,7 +90,17 @@ impl<'a> NdjsonWriter<'a> {
 
     /// Writes the summary line, with the sources ordered as `order` names them (configuration
     /// order; sources not named there follow in the order they finished).
-    pub fn finish(mut self, order: &[String]) -> io::Result<Summary> {
+    pub fn finish(self, order: &[String]) -> io::Result<Summary> {
+        self.summarize(order, false)
+    }
+
+    /// Writes the summary line of a run ended by a signal: `interrupted` is `true` and
+    /// `complete` `false`, whatever was written before.
+    pub fn finish_interrupted(self, order: &[String]) -> io::Result<Summary> {
+        self.summarize(order, true)
+    }
+
+    fn summarize(mut self, order: &[String], interrupted: bool) -> io::Result<Summary> {
         let mut sources = std::mem::take(&mut self.sources);
         sources.sort_by_key(|s| {
             order
@@ -91,8 +109,10 @@ impl<'a> NdjsonWriter<'a> {
                 .unwrap_or(usize::MAX)
         });
         let summary = Summary {
-            complete: self.errors == 0,
+            complete: self.errors == 0 && !interrupted,
+            interrupted,
             sources,
+            registries: self.registries,
             repositories: self.repositories,
             tags: self.tags,
             errors: self.errors,
@@ -177,6 +197,27 @@ mod tests {
         assert_eq!(last["sources"][0]["name"], "a");
         assert_eq!(last["sources"][1]["name"], "b");
         assert_eq!(lines[1]["kind"], "server");
+    }
+
+    #[test]
+    fn an_interrupted_stream_ends_with_a_summary_saying_so() {
+        let mut out = Vec::new();
+        let mut writer = NdjsonWriter::new(&mut out);
+        let registry = reginv::Registry::new(&source("a"), "reg");
+        writer
+            .write_event(&InventoryEvent::Registry(Box::new(registry)))
+            .unwrap();
+        writer.write_event(&repository("a", &["1"])).unwrap();
+        writer.finish_interrupted(&["a".into()]).unwrap();
+        let lines = lines(&out);
+        assert_eq!(lines[0]["type"], "registry");
+        assert_eq!(lines[0]["name"], "reg");
+        let last = lines.last().unwrap();
+        assert_eq!(last["type"], "summary");
+        assert_eq!(last["interrupted"], true);
+        assert_eq!(last["complete"], false);
+        assert_eq!(last["registries"], 1);
+        assert_eq!(last["repositories"], 1);
     }
 
     #[test]
