@@ -89,14 +89,21 @@ impl Cursor {
 
     /// The cursor of the page after this one when this one brought `received` items: an offset
     /// moves on by what was received (a server may send fewer items than asked, and the rest
-    /// must not be skipped); a page number moves on by one; a token stays (see
-    /// [`following`](Cursor::following)).
+    /// must not be skipped), with the limit lowered, if need be, to the largest one that divides
+    /// the new offset (APIs such as SWR's want offsets that are multiples of the limit); a page
+    /// number moves on by one; a token stays (see [`following`](Cursor::following)).
     pub fn after(&self, received: u64) -> Cursor {
         match self {
-            Cursor::Offset { offset, limit } => Cursor::Offset {
-                offset: offset.saturating_add(received),
-                limit: *limit,
-            },
+            Cursor::Offset { offset, limit } => {
+                let offset = offset.saturating_add(received);
+                let limit = if *limit == 0 {
+                    0
+                } else {
+                    // The gcd of a u32 and anything fits a u32.
+                    u32::try_from(gcd(offset, u64::from(*limit))).unwrap_or(*limit)
+                };
+                Cursor::Offset { offset, limit }
+            }
             other => other.following(),
         }
     }
@@ -110,6 +117,14 @@ impl Cursor {
             Cursor::Token { .. } => 0,
         }
     }
+}
+
+/// The greatest common divisor (`gcd(0, b) == b`).
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 impl fmt::Display for Cursor {
@@ -1486,6 +1501,16 @@ mod tests {
         let (_, err) = collect(s).await;
         assert!(err.expect("cap").to_string().contains("page cap"));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn after_a_short_page_offsets_follow_what_was_received() {
+        let at = |offset, limit| Cursor::Offset { offset, limit };
+        assert_eq!(at(0, 1000).after(1000), at(1000, 1000));
+        assert_eq!(at(0, 1000).after(500), at(500, 500));
+        assert_eq!(at(500, 500).after(500), at(1000, 500));
+        assert_eq!(at(14, 7).after(3), at(17, 1));
+        assert_eq!(page_cursor(3).after(1), page_cursor(4));
     }
 
     #[test]

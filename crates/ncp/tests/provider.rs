@@ -334,7 +334,7 @@ async fn any_cursor_is_honoured_and_totals_give_the_remaining_pages() {
     assert_eq!(first.cursor, Cursor::Page { number: 1, size: 3 });
     assert_eq!(first.next, Some(Cursor::Page { number: 2, size: 3 }));
     assert_eq!(first.total, Some(10));
-    let rest = first.remaining_cursors();
+    let rest: Vec<Cursor> = first.remaining_cursors().collect();
     assert_eq!(rest.len(), 3);
     // Fetch the remaining pages concurrently, out of order.
     let pages = futures::future::try_join_all(
