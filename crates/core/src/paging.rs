@@ -468,22 +468,12 @@ impl<T: Clone + PartialEq, F> PageLoop<T, F> {
         ))
     }
 
-    /// Checks a page against what came before: an implausible total, a page repeating an
-    /// earlier one's first item and over-delivery are errors; an empty page ends the listing
+    /// Checks a page against what came before: a page repeating an earlier one's first item
+    /// and over-delivery are errors; an empty page ends the listing
     /// (an error when the total promised more).
     fn accept(&mut self, page: &mut Page<T>) -> Verdict<T> {
         self.pages += 1;
         self.seen.insert(page.cursor.clone());
-        if let Some(total) = page.total {
-            if total > self.options.max_total {
-                let cursor = page.cursor.clone();
-                return Verdict::Fail(self.fail(format!(
-                    "the server announced {total} items at {cursor}, more than any plausible \
-                     listing (the limit is {}); refusing to page through it",
-                    self.options.max_total
-                )));
-            }
-        }
         let count = page.items.len() as u64;
         if count == 0 {
             if let Some(total) = page.total {
@@ -537,7 +527,18 @@ impl<T: Clone + PartialEq, F> PageLoop<T, F> {
         match self.accept(&mut page) {
             Verdict::Items(items) => {
                 let received = items.len() as u64;
-                Ok((items.into_iter().map(Ok).collect(), page, received))
+                let mut out: Yield<T> = items.into_iter().map(Ok).collect();
+                if let Some(total) = page.total.filter(|t| *t > self.options.max_total) {
+                    // The items are kept; nothing more is planned for such a total.
+                    let cursor = page.cursor.clone();
+                    out.push(Err(self.fail(format!(
+                        "the server announced {total} items at {cursor}, more than any \
+                         plausible listing (the limit is {}); refusing to page through it",
+                        self.options.max_total
+                    ))));
+                    return Err(out);
+                }
+                Ok((out, page, received))
             }
             Verdict::End => Err(Vec::new()),
             Verdict::Fail(err) => Err(vec![Err(err)]),

@@ -83,12 +83,11 @@ impl HuaweiProvider {
             ))
             .with_source(config.name.clone()));
         }
-        let http = HttpClient::new(
-            &source,
-            config.http.clone(),
-            Arc::new(signer),
-            Arc::new(SwrErrorDecoder),
-        )?;
+        let mut http = config.http.clone();
+        if http.credentials_source.is_none() {
+            http.credentials_source = Some(resolved.origin.to_string());
+        }
+        let http = HttpClient::new(&source, http, Arc::new(signer), Arc::new(SwrErrorDecoder))?;
         Ok(HuaweiProvider {
             source,
             base,

@@ -119,7 +119,12 @@ impl NcpProvider {
             return Err(tag(Error::config("the NCP page size must be at least 1")));
         }
         let api = ApiBase::new(config.region, config.endpoint.as_deref()).map_err(tag)?;
+        let explicit = config.credentials.is_some();
         let keys = credentials::resolve(config.credentials).map_err(tag)?;
+        let mut http = config.http;
+        if http.credentials_source.is_none() {
+            http.credentials_source = Some(credentials::describe_source(explicit));
+        }
         let access_key = keys.access_key.clone();
         let source = Source::new(
             config.name,
@@ -129,7 +134,7 @@ impl NcpProvider {
         );
         let http = HttpClient::new(
             &source,
-            config.http,
+            http,
             Arc::new(NcpSigner::new(keys)),
             Arc::new(NcpErrorDecoder),
         )
