@@ -607,3 +607,60 @@ secret_key_env = "MY_WRONG_SK"
         }
     }
 }
+
+// 2, against the emulator of both vendors: `--total-skew=-500` (every announced total 500 below
+// the real count).
+
+#[tokio::test]
+async fn the_emulator_announcing_500_fewer_fails_loudly_for_both_vendors() {
+    use reginv_emulator::{Emulator, Faults, Fixture, FixtureSizes};
+    let fixture = Fixture::generate(
+        7,
+        FixtureSizes {
+            ncp_regions: vec!["kr".into()],
+            registries: 1,
+            repositories_per_registry: 700,
+            total_repositories: Some(700),
+            min_tags: 0,
+            max_tags: 0,
+            ..FixtureSizes::default()
+        },
+    );
+    let emu = Emulator::builder()
+        .fixture(fixture)
+        .faults(Faults {
+            total_skew: -500,
+            ..Faults::none()
+        })
+        .start()
+        .await
+        .expect("the emulator starts");
+    let ncr = NcpConfig::new("ncr-emu", NcpRegion::Kr)
+        .with_endpoint(emu.ncp_endpoint())
+        .with_credentials(emu.ncp_credentials())
+        .with_page_size(100)
+        .with_http(http_config());
+    let swr = HuaweiConfig::new("swr-emu", "ap-southeast-1")
+        .with_endpoint(emu.swr_endpoint())
+        .with_credentials(HuaweiCredentials::AkSk(emu.swr_credentials()))
+        .with_page_size(100)
+        .with_http(http_config());
+    let providers: [Arc<dyn RegistryProvider>; 2] = [
+        Arc::new(NcpProvider::new(ncr).unwrap()),
+        Arc::new(HuaweiProvider::new(swr).unwrap()),
+    ];
+    for provider in providers {
+        let name = provider.source().name.clone();
+        let report = inventory(provider).await;
+        assert!(!report.complete, "{name}: 500 repositories lost silently");
+        assert!(
+            report
+                .errors
+                .iter()
+                .any(|f| f.kind == ErrorKind::Protocol && f.message.contains("more than the")),
+            "{name}: {:?}",
+            report.errors
+        );
+    }
+    emu.shutdown().await;
+}
