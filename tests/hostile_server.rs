@@ -623,7 +623,6 @@ async fn the_emulator_announcing_500_fewer_fails_loudly_for_both_vendors() {
             total_repositories: Some(700),
             min_tags: 0,
             max_tags: 0,
-            ..FixtureSizes::default()
         },
     );
     let emu = Emulator::builder()

@@ -478,7 +478,8 @@ impl HttpClient {
                 error.message()
             ),
         );
-        let later = reworded(
+        // Nothing was sent for the later ones, so they carry no status of their own.
+        let later = reworded_without_status(
             error,
             format!(
                 "not sent: {from} were rejected by an earlier request ({})",
@@ -647,6 +648,15 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 
 /// An error of `original`'s kind and context with another message.
 fn reworded(original: &Error, message: String) -> Error {
+    let error = reworded_without_status(original, message);
+    match original.status() {
+        Some(status) => error.with_status(status),
+        None => error,
+    }
+}
+
+/// [`reworded`] without the HTTP status.
+fn reworded_without_status(original: &Error, message: String) -> Error {
     let ctx = original.context();
     let mut error = Error::new(original.kind(), message);
     if let Some(p) = &ctx.provider {
@@ -660,9 +670,6 @@ fn reworded(original: &Error, message: String) -> Error {
     }
     if let Some(t) = &ctx.target {
         error = error.with_target(t.clone());
-    }
-    if let Some(s) = ctx.status {
-        error = error.with_status(s);
     }
     if let Some(c) = &ctx.code {
         error = error.with_code(c.clone());
@@ -1126,6 +1133,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("not sent"), "{err}");
+        assert_eq!(err.status(), None, "nothing was sent, so no status");
         assert_eq!(c.stats().requests, 1);
     }
 

@@ -157,7 +157,7 @@ impl std::fmt::Display for CredentialsOrigin {
     /// Where the credentials came from, in words for error messages.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CredentialsOrigin::Explicit => f.write_str("the credentials given to the provider"),
+            CredentialsOrigin::Explicit => f.write_str("the keys given to the provider"),
             CredentialsOrigin::Environment => {
                 write!(f, "the environment variables {ENV_AK} and {ENV_SK}")
             }

@@ -88,7 +88,7 @@ pub fn resolve_with(
 /// secret): `explicit` ones, else the first variables set, else the configuration file.
 pub fn describe_source(explicit: bool) -> String {
     if explicit {
-        return "the credentials given to the provider".to_string();
+        return "the keys given to the provider".to_string();
     }
     let env = |name: &str| std::env::var(name).ok();
     if let (Some(_), Some(secret)) = (
