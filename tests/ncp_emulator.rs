@@ -244,7 +244,7 @@ async fn the_remaining_pages_can_be_fetched_in_parallel() {
     let q = RepositoryQuery::in_registry(reg.name.clone());
     let first = p.repositories_page(&q, None).await.unwrap();
     assert_eq!(first.total, Some(reg.images.len() as u64));
-    let rest = first.remaining_cursors();
+    let rest: Vec<Cursor> = first.remaining_cursors().collect();
     assert_eq!(rest.len(), reg.images.len().div_ceil(2) - 1);
     let pages =
         futures::future::try_join_all(rest.into_iter().map(|c| p.repositories_page(&q, Some(c))))

@@ -107,7 +107,23 @@ impl ProviderConfig {
         let mut http = HttpClientConfig::default();
         http.allow_insecure_http = self.allow_insecure_http.unwrap_or(false);
         http.max_requests_per_second = self.max_rps;
+        http.credentials_source = self.credentials_source();
         http
+    }
+
+    /// Where this entry takes its credentials from, for the error when the vendor rejects
+    /// them (never the secret); `None` when the backend's own resolution applies.
+    fn credentials_source(&self) -> Option<String> {
+        let name = &self.name;
+        let secret = match (&self.token_env, &self.secret_key, &self.secret_key_env) {
+            (Some(var), _, _) => format!("the variable {var} (token_env)"),
+            (None, Some(_), _) => "the secret_key key".to_string(),
+            (None, None, Some(var)) => format!("the variable {var} (secret_key_env)"),
+            (None, None, None) => return None,
+        };
+        Some(format!(
+            "{secret} of provider {name:?} in the configuration"
+        ))
     }
 
     /// The NCP backend's configuration of this entry (kind `ncp`), credentials resolved from

@@ -9,6 +9,15 @@
 //!
 //! Signed requests are refused over plain `http://` unless the host is a loopback address (the
 //! emulator) or [`HttpClientConfig::allow_insecure_http`] is set.
+//!
+//! Credentials go only to the configured endpoint: redirects are never followed (a 3xx is an
+//! error that names its `Location`), so no signed header ever reaches a second server. Once the
+//! vendor rejected the credentials ([`ErrorKind::Authentication`]), the client sends nothing
+//! more: every later request fails at once, naming where the credentials came from
+//! ([`HttpClientConfig::credentials_source`]), so a wrong key is not locked by repeated bad
+//! signatures (SWR locks a key after five). Until a first request succeeded, requests go one
+//! at a time, so a wrong key costs one request, not one per request in flight. Response bodies
+//! are read once, into one buffer, and refused past [`HttpClientConfig::max_body_bytes`].
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,6 +38,10 @@ use crate::retry::{parse_retry_after, RetryPolicy};
 const REQUEST_ID_HEADERS: [&str; 4] =
     ["x-request-id", "x-ncp-trace-id", "x-trace-id", "request-id"];
 
+/// The default [`HttpClientConfig::max_body_bytes`]: 64 MiB, far above the largest real page
+/// (a page of 1,000 SWR repositories with their tags is a few MiB).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
 /// How an [`HttpClient`] connects, times out and retries.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -48,6 +61,14 @@ pub struct HttpClientConfig {
     /// At most this many attempts per second leave this client (a token bucket, retries
     /// included), to stay under a gateway's quota. `None` (the default): no cap.
     pub max_requests_per_second: Option<f64>,
+    /// The largest response body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`]). A
+    /// larger one fails the request with a [`Protocol`](ErrorKind::Protocol) error, read no
+    /// further than the cap.
+    pub max_body_bytes: u64,
+    /// Where the credentials came from, in words a user can act on (`the secret_key_env
+    /// variable MY_SK of provider swr-ap in reginv.toml`), named when the vendor rejects them.
+    /// Never the secret itself. `None`: not said.
+    pub credentials_source: Option<String>,
 }
 
 impl Default for HttpClientConfig {
@@ -60,6 +81,8 @@ impl Default for HttpClientConfig {
             pool_max_idle_per_host: 64,
             user_agent: concat!("reginv/", env!("CARGO_PKG_VERSION")).to_string(),
             max_requests_per_second: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            credentials_source: None,
         }
     }
 }
@@ -263,6 +286,31 @@ pub struct HttpStatsSnapshot {
 
 type RateLimiter = governor::DefaultDirectRateLimiter;
 
+/// What a client knows about its credentials: proven good (a request succeeded), or rejected
+/// (then nothing more is sent).
+#[derive(Debug, Default)]
+struct CredentialsState {
+    /// A request went through: the credentials are good, requests may go in parallel.
+    verified: std::sync::atomic::AtomicBool,
+    /// The vendor rejected the credentials: this error answers every later request.
+    rejected: Mutex<Option<Error>>,
+    /// Held by the one request in flight until the credentials are verified.
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl CredentialsState {
+    fn rejected(&self) -> Option<Error> {
+        self.rejected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn is_verified(&self) -> bool {
+        self.verified.load(Ordering::Acquire)
+    }
+}
+
 /// A signed, retrying, counted HTTP client for one provider.
 ///
 /// A throttled response (HTTP 429) puts the whole client in a cool-down for the wait the vendor
@@ -273,6 +321,7 @@ pub struct HttpClient {
     client: reqwest::Client,
     limiter: Option<Arc<RateLimiter>>,
     cooldown: Arc<Mutex<Option<tokio::time::Instant>>>,
+    credentials: Arc<CredentialsState>,
     config: HttpClientConfig,
     signer: Arc<dyn RequestSigner>,
     decoder: Arc<dyn ErrorDecoder>,
@@ -316,12 +365,16 @@ impl HttpClient {
             .connect_timeout(config.connect_timeout)
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .user_agent(config.user_agent.clone())
+            // Vendor management APIs do not redirect; following one would hand the signed
+            // headers to whatever server the Location names.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::config(format!("could not build the HTTP client: {e}")))?;
         Ok(HttpClient {
             client,
             limiter,
             cooldown: Arc::new(Mutex::new(None)),
+            credentials: Arc::new(CredentialsState::default()),
             config,
             signer,
             decoder,
@@ -347,29 +400,11 @@ impl HttpClient {
     }
 
     /// Sends `request`, signing every attempt and retrying as the policy allows.
+    ///
+    /// Once the credentials were rejected, fails at once without sending anything; until a
+    /// request succeeded, requests are sent one at a time.
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
-        let result = match check_transport(&request.url, self.config.allow_insecure_http) {
-            Ok(()) => {
-                self.config
-                    .retry
-                    .run(
-                        request.idempotent,
-                        |attempt| self.attempt(&request, attempt),
-                        |error, wait| {
-                            self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                            tracing::debug!(
-                                source = %self.source,
-                                operation = %request.operation,
-                                wait_ms = wait.as_millis() as u64,
-                                %error,
-                                "retrying"
-                            );
-                        },
-                    )
-                    .await
-            }
-            Err(e) => Err(e),
-        };
+        let result = self.send_checked(&request).await;
         result.map_err(|e| {
             let e = e
                 .with_provider(self.provider.clone())
@@ -380,6 +415,84 @@ impl HttpClient {
                 None => e,
             }
         })
+    }
+
+    async fn send_checked(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        check_transport(&request.url, self.config.allow_insecure_http)?;
+        let state = &self.credentials;
+        if let Some(rejected) = state.rejected() {
+            return Err(rejected);
+        }
+        let _alone = if state.is_verified() {
+            None
+        } else {
+            let guard = state.gate.lock().await;
+            if let Some(rejected) = state.rejected() {
+                return Err(rejected);
+            }
+            Some(guard)
+        };
+        let result = self
+            .config
+            .retry
+            .run(
+                request.idempotent,
+                |attempt| self.attempt(request, attempt),
+                |error, wait| {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(
+                        source = %self.source,
+                        operation = %request.operation,
+                        wait_ms = wait.as_millis() as u64,
+                        %error,
+                        "retrying"
+                    );
+                },
+            )
+            .await;
+        match &result {
+            Ok(_) => state.verified.store(true, Ordering::Release),
+            Err(e) if e.kind() == ErrorKind::Authentication => return Err(self.reject(e)),
+            Err(e) if e.status().is_some_and(|s| !matches!(s, 401 | 403 | 429)) => {
+                // The vendor answered past its authentication (a 404, a 500): the
+                // credentials passed.
+                state.verified.store(true, Ordering::Release);
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// Records that the vendor rejected the credentials with `error`: the error, naming where
+    /// the credentials came from, is returned now and (as "not sent") for every later request.
+    fn reject(&self, error: &Error) -> Error {
+        let from = match &self.config.credentials_source {
+            Some(source) => format!("the credentials from {source}"),
+            None => "the credentials".to_string(),
+        };
+        let first = reworded(
+            error,
+            format!(
+                "{} ({from} were rejected; nothing more is sent to this source until they are \
+                 fixed)",
+                error.message()
+            ),
+        );
+        // Nothing was sent for the later ones, so they carry no status of their own.
+        let later = reworded_without_status(
+            error,
+            format!(
+                "not sent: {from} were rejected by an earlier request ({})",
+                error.message()
+            ),
+        );
+        let mut slot = self
+            .credentials
+            .rejected
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(later);
+        first
     }
 
     /// Waits out a cool-down that a throttled response started.
@@ -426,15 +539,15 @@ impl HttpClient {
         tracing::trace!(source = %self.source, operation = %request.operation, attempt, "sending");
         let response = match builder.send().await {
             Ok(r) => r,
-            Err(e) => return Err(self.transport_error(e)),
+            Err(e) => return Err(self.transport_error(e, &request.url)),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         self.stats.record_status(status);
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
-            Err(e) => return Err(self.transport_error(e)),
-        };
+        if (300..400).contains(&status) {
+            return Err(redirect_error(status, &headers));
+        }
+        let body = self.read_body(response, &request.url).await?;
         if (200..300).contains(&status) {
             return Ok(HttpResponse {
                 status,
@@ -467,14 +580,46 @@ impl HttpClient {
         Err(error)
     }
 
-    fn transport_error(&self, error: reqwest::Error) -> Error {
+    /// Reads the whole body once, into one buffer, refusing it past the configured cap (a
+    /// `Content-Length` above the cap is refused before reading anything).
+    async fn read_body(&self, mut response: reqwest::Response, url: &Url) -> Result<Vec<u8>> {
+        let cap = self.config.max_body_bytes;
+        let too_large = |what: String| {
+            Error::protocol(format!(
+                "the response body {what}, more than the {cap} bytes allowed (max_body_bytes); \
+                 stopped reading"
+            ))
+        };
+        if let Some(length) = response.content_length() {
+            if length > cap {
+                return Err(too_large(format!("announces {length} bytes")));
+            }
+        }
+        let expected = response.content_length().unwrap_or(0).min(cap);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() as u64).saturating_add(chunk.len() as u64) > cap {
+                        return Err(too_large("exceeds the cap".to_string()));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(self.transport_error(e, url)),
+            }
+        }
+    }
+
+    fn transport_error(&self, error: reqwest::Error, url: &Url) -> Error {
         self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
         let kind = if error.is_timeout() {
             ErrorKind::Timeout
         } else {
             ErrorKind::Network
         };
-        Error::new(kind, describe_chain(&error.without_url()))
+        let chain = describe_chain(&error.without_url());
+        Error::new(kind, describe_transport(url, &chain))
     }
 }
 
@@ -501,6 +646,90 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// An error of `original`'s kind and context with another message.
+fn reworded(original: &Error, message: String) -> Error {
+    let error = reworded_without_status(original, message);
+    match original.status() {
+        Some(status) => error.with_status(status),
+        None => error,
+    }
+}
+
+/// [`reworded`] without the HTTP status.
+fn reworded_without_status(original: &Error, message: String) -> Error {
+    let ctx = original.context();
+    let mut error = Error::new(original.kind(), message);
+    if let Some(p) = &ctx.provider {
+        error = error.with_provider(p.clone());
+    }
+    if let Some(s) = &ctx.source {
+        error = error.with_source(s.clone());
+    }
+    if let Some(o) = &ctx.operation {
+        error = error.with_operation(o.clone());
+    }
+    if let Some(t) = &ctx.target {
+        error = error.with_target(t.clone());
+    }
+    if let Some(c) = &ctx.code {
+        error = error.with_code(c.clone());
+    }
+    if let Some(r) = &ctx.request_id {
+        error = error.with_request_id(r.clone());
+    }
+    error
+}
+
+/// The error for a redirect, which is never followed: it names where it pointed (escaped, as
+/// it comes from the server).
+fn redirect_error(status: u16, headers: &HeaderMap) -> Error {
+    let location = headers.get(::http::header::LOCATION).map(|v| {
+        String::from_utf8_lossy(v.as_bytes())
+            .chars()
+            .take(300)
+            .collect::<String>()
+    });
+    let to = match location {
+        Some(l) => format!("to {l:?}"),
+        None => "without a Location".to_string(),
+    };
+    Error::protocol(format!(
+        "the server answered HTTP {status}, a redirect {to}; redirects are not followed, so \
+         credentials go only to the configured endpoint (check the endpoint)"
+    ))
+    .with_status(status)
+}
+
+/// `host:port` of `url` (the scheme's default port when none is written).
+fn host_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    }
+}
+
+/// A transport failure in words a user can act on: the host and port, and what the error
+/// chain `chain` says (a DNS failure names the host; TLS to a plain-HTTP server says so).
+fn describe_transport(url: &Url, chain: &str) -> String {
+    let at = host_port(url);
+    if chain.contains("dns error") {
+        return format!(
+            "could not resolve the host {} (endpoint {at}): {chain}",
+            url.host_str().unwrap_or("?")
+        );
+    }
+    if url.scheme() == "https"
+        && (chain.contains("InvalidContentType") || chain.contains("corrupt message"))
+    {
+        return format!(
+            "{at} answered plain HTTP to an https:// request: the endpoint is not TLS (use \
+             http:// only for a local test server) ({chain})"
+        );
+    }
+    format!("{at}: {chain}")
+}
+
 fn describe_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -522,8 +751,8 @@ pub fn check_transport(url: &Url, allow_insecure_http: bool) -> Result<()> {
         "https" => Ok(()),
         "http" if allow_insecure_http || is_loopback(url) => Ok(()),
         "http" => Err(Error::config(format!(
-            "refusing to send signed requests over plain http to {}; use https, or allow \
-             insecure http explicitly",
+            "refusing to send signed requests over plain http to {}; use https, or set \
+             allow_insecure_http = true on the provider if you trust the network",
             url.host_str().unwrap_or("?")
         ))),
         other => Err(Error::config(format!(
@@ -563,6 +792,7 @@ mod tests {
         let remote = Url::parse("http://10.0.0.1/x").unwrap();
         let err = check_transport(&remote, false).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
+        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
         assert!(check_transport(&remote, true).is_ok());
         assert!(check_transport(&Url::parse("ftp://127.0.0.1/").unwrap(), true).is_err());
     }
@@ -690,10 +920,15 @@ mod tests {
         drop(listener);
         let client = client(&url, Arc::new(CountingSigner::default()));
         let err = client
-            .send(HttpRequest::get(url, "probe"))
+            .send(HttpRequest::get(url.clone(), "probe"))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network);
+        assert!(
+            err.to_string()
+                .contains(&format!("127.0.0.1:{}", url.port().unwrap())),
+            "{err}"
+        );
         assert_eq!(client.stats().transport_errors, 4);
     }
 
@@ -749,5 +984,212 @@ mod tests {
         h.insert("x-request-id", HeaderValue::from_static("r-1"));
         assert_eq!(request_id(&h).as_deref(), Some("r-1"));
         assert_eq!(request_id(&HeaderMap::new()), None);
+    }
+
+    #[tokio::test]
+    async fn redirects_are_errors_naming_the_location_and_never_followed() {
+        // The second server counts every connection it gets.
+        let stranger = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stranger_addr = stranger.local_addr().unwrap();
+        let reached = Arc::new(AtomicU64::new(0));
+        let count = reached.clone();
+        tokio::spawn(async move {
+            while stranger.accept().await.is_ok() {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let redirect: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 302 Found\r\nlocation: http://{stranger_addr}/steal\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            .into_boxed_str(),
+        );
+        let (url, seen) = canned_server(vec![redirect]).await;
+        let client = client(&url, Arc::new(CountingSigner::default()));
+        let err = client
+            .send(HttpRequest::get(url, "probe"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert_eq!(err.status(), Some(302));
+        assert!(
+            err.to_string()
+                .contains(&format!("http://{stranger_addr}/steal")),
+            "{err}"
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        assert_eq!(client.stats().retries, 0);
+        assert_eq!(
+            reached.load(Ordering::SeqCst),
+            0,
+            "the redirect was followed"
+        );
+    }
+
+    /// A server that answers with a chunked body of endless 64 KiB chunks and counts the bytes
+    /// it managed to write before the client hung up.
+    async fn endless_body_server() -> (Url, Arc<AtomicU64>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let written = Arc::new(AtomicU64::new(0));
+        let count = written.clone();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let head = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = format!("10000\r\n{}\r\n", "x".repeat(0x10000));
+            // At most 100 MiB, should the client never stop.
+            for _ in 0..1600 {
+                if sock.write_all(chunk.as_bytes()).await.is_err() {
+                    return;
+                }
+                count.fetch_add(0x10000, Ordering::SeqCst);
+            }
+        });
+        (Url::parse(&format!("http://{addr}/x")).unwrap(), written)
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_cap_is_refused_without_reading_it_all() {
+        // Announced too large: refused from the header.
+        let (url, _) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 104857600\r\nconnection: close\r\n\r\nxx",
+        ])
+        .await;
+        let mut c = client(&url, Arc::new(CountingSigner::default()));
+        c.config.max_body_bytes = 1024 * 1024;
+        let err = c.send(HttpRequest::get(url, "probe")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(err.to_string().contains("104857600 bytes"), "{err}");
+        assert!(err.to_string().contains("max_body_bytes"), "{err}");
+
+        // Chunked, without a length: refused once the cap is passed.
+        let (url, written) = endless_body_server().await;
+        let mut c = client(&url, Arc::new(CountingSigner::default()));
+        c.config.max_body_bytes = 1024 * 1024;
+        let err = c.send(HttpRequest::get(url, "probe")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Protocol, "{err}");
+        assert!(err.to_string().contains("max_body_bytes"), "{err}");
+        drop(c);
+        // The server could write the cap plus what the sockets buffer, not the 100 MiB.
+        tokio::task::yield_now().await;
+        assert!(
+            written.load(Ordering::SeqCst) < 50 * 1024 * 1024,
+            "{} bytes were sent",
+            written.load(Ordering::SeqCst)
+        );
+
+        // A body within the cap is read whole.
+        let (url, _) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+        ])
+        .await;
+        let mut c = client(&url, Arc::new(CountingSigner::default()));
+        c.config.max_body_bytes = 5;
+        assert_eq!(
+            c.send(HttpRequest::get(url, "probe")).await.unwrap().body,
+            b"hello"
+        );
+    }
+
+    #[tokio::test]
+    async fn rejected_credentials_stop_the_client_and_name_their_source() {
+        let unauthorized = "HTTP/1.1 401 Unauthorized\r\ncontent-length: 13\r\nconnection: close\r\n\r\nbad signature";
+        let (url, seen) = canned_server(vec![unauthorized; 5]).await;
+        let mut c = client(&url, Arc::new(CountingSigner::default()));
+        c.config.credentials_source = Some("the variable MY_SK".into());
+        // Five requests at once, as five registry filters would send them.
+        let results = futures::future::join_all(
+            (0..5).map(|_| c.send(HttpRequest::get(url.clone(), "list_things"))),
+        )
+        .await;
+        assert_eq!(seen.lock().unwrap().len(), 1, "one bad signature, not five");
+        assert_eq!(c.stats().requests, 1);
+        let messages: Vec<String> = results
+            .into_iter()
+            .map(|r| {
+                let err = r.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Authentication);
+                err.to_string()
+            })
+            .collect();
+        assert!(
+            messages.iter().all(|m| m.contains("the variable MY_SK")),
+            "{messages:?}"
+        );
+        assert_eq!(
+            messages.iter().filter(|m| m.contains("not sent")).count(),
+            4,
+            "{messages:?}"
+        );
+        // And later ones too.
+        let err = c
+            .send(HttpRequest::get(url, "list_things"))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not sent"), "{err}");
+        assert_eq!(err.status(), None, "nothing was sent, so no status");
+        assert_eq!(c.stats().requests, 1);
+    }
+
+    #[tokio::test]
+    async fn once_a_request_succeeded_requests_go_in_parallel() {
+        let ok = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok";
+        let (url, _) = canned_server(vec![ok; 3]).await;
+        let c = client(&url, Arc::new(CountingSigner::default()));
+        assert!(!c.credentials.is_verified());
+        c.send(HttpRequest::get(url.clone(), "probe"))
+            .await
+            .unwrap();
+        assert!(c.credentials.is_verified());
+    }
+
+    #[tokio::test]
+    async fn https_to_a_plain_http_server_says_so() {
+        let (url, _) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+        ])
+        .await;
+        let mut https = url.clone();
+        https.set_scheme("https").unwrap();
+        let mut c = client(&https, Arc::new(CountingSigner::default()));
+        c.config.retry = RetryPolicy::new(
+            1,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            Duration::from_secs(5),
+        );
+        let err = c
+            .send(HttpRequest::get(https.clone(), "probe"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network);
+        let text = err.to_string();
+        assert!(text.contains("plain HTTP"), "{text}");
+        assert!(
+            text.contains(&format!("127.0.0.1:{}", https.port().unwrap())),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn transport_errors_name_the_host_and_port() {
+        let url = Url::parse("https://swr-api.example.invalid/v2").unwrap();
+        let dns = describe_transport(
+            &url,
+            "error sending request: client error (Connect): dns error: failed to lookup address information",
+        );
+        assert!(
+            dns.starts_with("could not resolve the host swr-api.example.invalid"),
+            "{dns}"
+        );
+        assert!(dns.contains("swr-api.example.invalid:443"), "{dns}");
+        let other = describe_transport(&url, "connection reset");
+        assert_eq!(other, "swr-api.example.invalid:443: connection reset");
     }
 }

@@ -2,9 +2,16 @@
 //!
 //! A provider answers one [`Page`] at a time; [`paginate`] turns a page function into a lazy
 //! stream of items. The loop is written once, here, with guards so that a misbehaving server can
-//! never make it spin: a cursor the server hands out twice, more items than the announced total,
-//! an empty page while the total promised more, or more pages than [`PagingOptions::max_pages`]
-//! all end the stream with an [`ErrorKind::Protocol`] error.
+//! never make it spin nor make it report less than it announced: a cursor the server hands out
+//! twice, a page that starts with the same item as an earlier one (a server ignoring the page or
+//! offset), more items than the announced total, a listing that ends short of its announced
+//! total, a total beyond [`PagingOptions::max_total`], or more pages than
+//! [`PagingOptions::max_pages`] all end the stream with an [`ErrorKind::Protocol`] error.
+//!
+//! A listing that ends without an error is complete: with an announced total, exactly that many
+//! items arrived (and where the wire leaves room for doubt, a full last page or a `next` that
+//! disagrees with the total, one more page was asked for and came back empty); without a total,
+//! the provider's own end of the listing was reached.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -80,6 +87,27 @@ impl Cursor {
         }
     }
 
+    /// The cursor of the page after this one when this one brought `received` items: an offset
+    /// moves on by what was received (a server may send fewer items than asked, and the rest
+    /// must not be skipped), with the limit lowered, if need be, to the largest one that divides
+    /// the new offset (APIs such as SWR's want offsets that are multiples of the limit); a page
+    /// number moves on by one; a token stays (see [`following`](Cursor::following)).
+    pub fn after(&self, received: u64) -> Cursor {
+        match self {
+            Cursor::Offset { offset, limit } => {
+                let offset = offset.saturating_add(received);
+                let limit = if *limit == 0 {
+                    0
+                } else {
+                    // The gcd of a u32 and anything fits a u32.
+                    u32::try_from(gcd(offset, u64::from(*limit))).unwrap_or(*limit)
+                };
+                Cursor::Offset { offset, limit }
+            }
+            other => other.following(),
+        }
+    }
+
     /// The index of the first item this cursor's page holds (`0` for a token, whose position
     /// is not known).
     pub fn first_item(&self) -> u64 {
@@ -89,6 +117,14 @@ impl Cursor {
             Cursor::Token { .. } => 0,
         }
     }
+}
+
+/// The greatest common divisor (`gcd(0, b) == b`).
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 impl fmt::Display for Cursor {
@@ -126,23 +162,34 @@ impl<T> Page<T> {
         }
     }
 
-    /// The cursors of every page after this one, known from the announced total (empty when the
-    /// total is unknown or this page is the last). Lets a caller fetch the remaining pages
-    /// concurrently instead of one after another.
-    pub fn remaining_cursors(&self) -> Vec<Cursor> {
-        let Some(total) = self.total else {
-            return Vec::new();
+    /// The cursors of every page after this one, known from the announced total (none when the
+    /// total is unknown, this page is the last, or its cursor is a token). Lets a caller fetch
+    /// the remaining pages concurrently instead of one after another.
+    ///
+    /// The cursors are made lazily, one per [`Iterator::next`]: a hostile total
+    /// (`u64::MAX`) costs nothing until iterated, and [`RemainingCursors::count_left`] says how
+    /// many there are without making them, so callers apply their caps first.
+    pub fn remaining_cursors(&self) -> RemainingCursors {
+        let empty = RemainingCursors {
+            next: None,
+            left: 0,
         };
-        if self.next.is_none() || self.cursor.page_size() == 0 || !self.cursor.is_computable() {
-            return Vec::new();
+        let Some(total) = self.total else {
+            return empty;
+        };
+        let size = u64::from(self.cursor.page_size());
+        if self.next.is_none() || size == 0 || !self.cursor.is_computable() {
+            return empty;
         }
-        let mut out = Vec::new();
-        let mut cursor = self.cursor.following();
-        while cursor.first_item() < total {
-            out.push(cursor.clone());
-            cursor = cursor.following();
+        let next = self.cursor.following();
+        let start = next.first_item();
+        if start >= total {
+            return empty;
         }
-        out
+        RemainingCursors {
+            left: (total - start).div_ceil(size),
+            next: Some(next),
+        }
     }
 
     /// Maps the items, keeping the paging information.
@@ -156,12 +203,59 @@ impl<T> Page<T> {
     }
 }
 
+/// The cursors of the pages after a first one, made one at a time
+/// ([`Page::remaining_cursors`]).
+#[derive(Debug, Clone)]
+pub struct RemainingCursors {
+    next: Option<Cursor>,
+    left: u64,
+}
+
+impl RemainingCursors {
+    /// How many cursors are still to come, computed, not counted.
+    pub fn count_left(&self) -> u64 {
+        self.left
+    }
+}
+
+impl Iterator for RemainingCursors {
+    type Item = Cursor;
+
+    fn next(&mut self) -> Option<Cursor> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let cursor = self.next.take()?;
+        if self.left > 0 {
+            self.next = Some(cursor.following());
+        }
+        Some(cursor)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match usize::try_from(self.left) {
+            Ok(n) => (n, Some(n)),
+            Err(_) => (usize::MAX, None),
+        }
+    }
+}
+
+/// The largest total a listing may announce by default ([`PagingOptions::max_total`]): one
+/// hundred million items, far beyond any real registry account (and as many items as the default
+/// page cap allows at SWR's largest page size), far below what would exhaust memory.
+pub const MAX_PLAUSIBLE_TOTAL: u64 = 100_000_000;
+
 /// Limits and parallelism of a paged listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PagingOptions {
     /// The most pages one listing may take before it ends with an error (default 100,000).
+    /// Checked as soon as a total is announced, before any further page is asked for.
     pub max_pages: u64,
+    /// The largest total a server may announce (default [`MAX_PLAUSIBLE_TOTAL`]); a larger one
+    /// ends the listing with a protocol error instead of planning pages for it.
+    pub max_total: u64,
     /// How many pages may be in flight at once once the first page announced the total
     /// (default 1: one page after another). Items still arrive in page order.
     pub concurrency: usize,
@@ -175,6 +269,7 @@ impl Default for PagingOptions {
     fn default() -> Self {
         PagingOptions {
             max_pages: 100_000,
+            max_total: MAX_PLAUSIBLE_TOTAL,
             concurrency: 1,
             read_ahead_items: 2_000,
         }
@@ -307,11 +402,11 @@ impl PageSize {
 enum Phase<T> {
     /// The first page is next.
     First,
-    /// The pages after the first, known from the announced total, in flight; `last` is the
-    /// cursor of the final one.
+    /// The pages after the first, known from the announced total, in flight; `left` of them
+    /// have not arrived yet.
     Parallel {
         pages: BoxStream<'static, Result<Page<T>>>,
-        last: Cursor,
+        left: u64,
     },
     /// One page after another from this cursor.
     Sequential(Cursor),
@@ -325,6 +420,9 @@ struct PageLoop<T, F> {
     seen: HashSet<Cursor>,
     delivered: u64,
     pages: u64,
+    /// The first item of the first page and of the latest page: a page starting with either
+    /// again is a server that ignores the cursor.
+    first_items: (Option<T>, Option<T>),
     options: PagingOptions,
     context: ErrorContext,
 }
@@ -342,7 +440,7 @@ enum Verdict<T> {
     Fail(Error),
 }
 
-impl<T, F> PageLoop<T, F> {
+impl<T: Clone + PartialEq, F> PageLoop<T, F> {
     fn fail(&mut self, message: String) -> Error {
         self.phase = Phase::Done;
         let mut err = Error::protocol(message);
@@ -370,8 +468,9 @@ impl<T, F> PageLoop<T, F> {
         ))
     }
 
-    /// Checks a page against what came before: empty pages end the listing (an error when the
-    /// total promised more), over-delivery is an error.
+    /// Checks a page against what came before: a page repeating an earlier one's first item
+    /// and over-delivery are errors; an empty page ends the listing
+    /// (an error when the total promised more).
     fn accept(&mut self, page: &mut Page<T>) -> Verdict<T> {
         self.pages += 1;
         self.seen.insert(page.cursor.clone());
@@ -389,6 +488,21 @@ impl<T, F> PageLoop<T, F> {
             self.phase = Phase::Done;
             return Verdict::End;
         }
+        let first = page.items.first();
+        let (first_page, previous) = &self.first_items;
+        if first.is_some() && (first_page.as_ref() == first || previous.as_ref() == first) {
+            let cursor = page.cursor.clone();
+            return Verdict::Fail(self.fail(format!(
+                "{cursor} starts with the same item as an earlier page: the server ignores the \
+                 page or offset asked for; stopping instead of listing the same items again \
+                 ({} items received)",
+                self.delivered
+            )));
+        }
+        if self.first_items.0.is_none() {
+            self.first_items.0 = first.cloned();
+        }
+        self.first_items.1 = first.cloned();
         self.delivered += count;
         if let Some(total) = page.total {
             if self.delivered > total {
@@ -402,23 +516,82 @@ impl<T, F> PageLoop<T, F> {
         Verdict::Items(std::mem::take(&mut page.items))
     }
 
-    /// What a fetch brought: the page's items to yield, with the page (for its `next`), or, when
-    /// the listing ends here (a fetch error, an empty page, a broken guard), the last things to
-    /// yield.
+    /// What a fetch brought: the page's items to yield, with the page (for its `next`) and how
+    /// many items it held, or, when the listing ends here (a fetch error, an empty page, a
+    /// broken guard), the last things to yield.
     fn receive(
         &mut self,
         fetched: Result<Page<T>>,
-    ) -> std::result::Result<(Yield<T>, Page<T>), Yield<T>> {
+    ) -> std::result::Result<(Yield<T>, Page<T>, u64), Yield<T>> {
         let mut page = fetched.map_err(|err| vec![Err(err)])?;
         match self.accept(&mut page) {
-            Verdict::Items(items) => Ok((items.into_iter().map(Ok).collect(), page)),
+            Verdict::Items(items) => {
+                let received = items.len() as u64;
+                let mut out: Yield<T> = items.into_iter().map(Ok).collect();
+                if let Some(total) = page.total.filter(|t| *t > self.options.max_total) {
+                    // The items are kept; nothing more is planned for such a total.
+                    let cursor = page.cursor.clone();
+                    out.push(Err(self.fail(format!(
+                        "the server announced {total} items at {cursor}, more than any \
+                         plausible listing (the limit is {}); refusing to page through it",
+                        self.options.max_total
+                    ))));
+                    return Err(out);
+                }
+                Ok((out, page, received))
+            }
             Verdict::End => Err(Vec::new()),
             Verdict::Fail(err) => Err(vec![Err(err)]),
         }
     }
 
-    /// The phase after a page of the sequential phase: its `next`, unless it repeats a cursor.
-    fn follow(&mut self, next: Option<Cursor>) -> Option<Error> {
+    /// The page to ask for after `page` (which brought `received` items), or why the listing
+    /// cannot end here. The server's `next` is followed; where the total and the page disagree
+    /// about the end, one more page is asked for (it must come back empty):
+    /// - the total is reached but the page was full: the total may be short of the real count;
+    /// - the total is not reached but the server says there is no next page.
+    ///
+    /// Without a total, the server's `next` decides.
+    fn next_after(
+        &mut self,
+        page: &Page<T>,
+        received: u64,
+    ) -> std::result::Result<Option<Cursor>, Error> {
+        let Some(total) = page.total else {
+            return Ok(page.next.clone());
+        };
+        if self.delivered < total && matches!(page.cursor, Cursor::Offset { .. }) {
+            // Offsets follow what was received, whatever the server thinks comes next.
+            return Ok(Some(page.cursor.after(received)));
+        }
+        if page.next.is_some() {
+            return Ok(page.next.clone());
+        }
+        let full = received >= u64::from(page.cursor.page_size());
+        let computable = page.cursor.is_computable();
+        if self.delivered >= total {
+            return Ok((full && computable).then(|| page.cursor.after(received)));
+        }
+        if computable {
+            return Ok(Some(page.cursor.after(received)));
+        }
+        Err(self.fail(format!(
+            "the server announced {total} items but delivered {} and says there are no more",
+            self.delivered
+        )))
+    }
+
+    /// The phase after a page of the sequential phase (or the last parallel one): the page
+    /// after it ([`next_after`](Self::next_after)), unless it repeats a cursor or passes the cap.
+    fn follow(&mut self, page: &Page<T>, received: u64) -> Option<Error> {
+        match self.next_after(page, received) {
+            Ok(next) => self.go_to(next),
+            Err(err) => Some(err),
+        }
+    }
+
+    /// Moves to page `next` (or ends on `None`), unless it repeats a cursor or passes the cap.
+    fn go_to(&mut self, next: Option<Cursor>) -> Option<Error> {
         match next {
             None => {
                 self.phase = Phase::Done;
@@ -443,25 +616,35 @@ impl<T, F> PageLoop<T, F> {
 ///
 /// `fetch` is called with `None` for the first page (the provider picks its page size) and then
 /// with later cursors. Nothing is sent until the stream is polled. With
-/// [`PagingOptions::concurrency`] above 1 and a first page that announces the total, the
+/// [`PagingOptions::concurrency`] above 1 and a full first page that announces the total, the
 /// remaining pages ([`Page::remaining_cursors`]) are fetched concurrently (within
 /// [`PagingOptions::read_ahead_items`]), starting as soon as the first page arrived (on a Tokio
 /// runtime, a task drives them), still yielded in page order; otherwise each page's `next` is
 /// followed. Should the last known page still point further
-/// (items were added during the listing), the loop follows it one page at a time.
+/// (items were added during the listing), the loop follows it one page at a time. A page of
+/// offsets that brings fewer items than asked (before the total) ends the parallel phase: the
+/// listing goes on one page at a time from the offset after the items received, so none is
+/// skipped.
 ///
-/// The stream ends after a page without `next` or on an empty page, and ends with a
+/// The stream ends after a page without `next` (see below) or on an empty page, and ends with a
 /// [`Protocol`](crate::ErrorKind::Protocol) error (carrying `context`) when the server repeats a
-/// cursor, delivers more items than it announced, stops short of its announced total, or the
-/// listing needs more than [`PagingOptions::max_pages`] pages. An error from `fetch` is yielded
-/// and ends the stream.
+/// cursor, starts a page with the first item of the first or the previous page (it ignores the
+/// cursor), delivers more items than it announced, stops short of its announced total,
+/// announces a total above [`PagingOptions::max_total`], or the listing needs more than
+/// [`PagingOptions::max_pages`] pages (checked as soon as a total is announced). An error from
+/// `fetch` is yielded and ends the stream.
+///
+/// When a page announces a total, the listing ends without error only once exactly that many
+/// items arrived; where a page and the total disagree about the end (a full page that reaches
+/// the total, or no `next` before the total), one more page is asked for, which must come back
+/// empty (or, before the total, goes on with the listing).
 pub fn paginate<T, F, Fut>(
     context: ErrorContext,
     options: PagingOptions,
     fetch: F,
 ) -> BoxStream<'static, Result<T>>
 where
-    T: Send + 'static,
+    T: Send + Clone + PartialEq + 'static,
     F: Fn(Option<Cursor>) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Page<T>>> + Send + 'static,
 {
@@ -471,6 +654,7 @@ where
         seen: HashSet::new(),
         delivered: 0,
         pages: 0,
+        first_items: (None, None),
         options,
         context,
     };
@@ -478,21 +662,20 @@ where
         match std::mem::replace(&mut st.phase, Phase::Done) {
             Phase::Done => None,
             Phase::First => {
-                let (mut out, page) = match st.receive((st.fetch)(None).await) {
+                let (mut out, page, received) = match st.receive((st.fetch)(None).await) {
                     Ok(received) => received,
                     Err(last) => return Some((last, st)),
                 };
-                let remaining = if st.options.concurrency > 1 {
-                    page.remaining_cursors()
-                } else {
-                    Vec::new()
-                };
-                if let Some(last) = remaining.last().cloned() {
-                    let needed = st.pages + remaining.len() as u64;
-                    if needed > st.options.max_pages {
-                        out.push(Err(st.cap_error(needed)));
-                        return Some((out, st));
-                    }
+                let remaining = page.remaining_cursors();
+                let left = remaining.count_left();
+                // The cap first, before a single cursor is made.
+                let needed = st.pages.saturating_add(left);
+                if needed > st.options.max_pages {
+                    out.push(Err(st.cap_error(needed)));
+                    return Some((out, st));
+                }
+                let full = received >= u64::from(page.cursor.page_size());
+                if st.options.concurrency > 1 && left > 0 && full {
                     let fetch = st.fetch.clone();
                     let in_flight = st.options.pages_in_flight(page.cursor.page_size());
                     let pages = stream::iter(remaining)
@@ -501,33 +684,43 @@ where
                         .boxed();
                     // Started now, not when the consumer is done with this page's items.
                     let pages = read_ahead(pages, 1);
-                    st.phase = Phase::Parallel { pages, last };
-                } else if let Some(err) = st.follow(page.next) {
+                    st.phase = Phase::Parallel { pages, left };
+                } else if let Some(err) = st.follow(&page, received) {
                     out.push(Err(err));
                 }
                 Some((out, st))
             }
-            Phase::Parallel { mut pages, last } => {
+            Phase::Parallel { mut pages, left } => {
                 let Some(result) = pages.next().await else {
                     return Some((Vec::new(), st));
                 };
-                let (mut out, page) = match st.receive(result) {
+                let (mut out, page, received) = match st.receive(result) {
                     Ok(received) => received,
                     Err(last) => return Some((last, st)),
                 };
-                if page.cursor != last {
-                    st.phase = Phase::Parallel { pages, last };
-                } else if let Some(err) = st.follow(page.next) {
+                let left = left.saturating_sub(1);
+                let short = received < u64::from(page.cursor.page_size())
+                    && page.total.is_some_and(|total| st.delivered < total);
+                if short && matches!(page.cursor, Cursor::Offset { .. }) {
+                    // The planned offsets would skip what this page did not bring: go on from
+                    // what was received, one page at a time (the pages ahead are dropped).
+                    drop(pages);
+                    if let Some(err) = st.go_to(Some(page.cursor.after(received))) {
+                        out.push(Err(err));
+                    }
+                } else if left > 0 {
+                    st.phase = Phase::Parallel { pages, left };
+                } else if let Some(err) = st.follow(&page, received) {
                     out.push(Err(err));
                 }
                 Some((out, st))
             }
             Phase::Sequential(cursor) => {
-                let (mut out, page) = match st.receive((st.fetch)(Some(cursor)).await) {
+                let (mut out, page, received) = match st.receive((st.fetch)(Some(cursor)).await) {
                     Ok(received) => received,
                     Err(last) => return Some((last, st)),
                 };
-                if let Some(err) = st.follow(page.next) {
+                if let Some(err) = st.follow(&page, received) {
                     out.push(Err(err));
                 }
                 Some((out, st))
@@ -687,7 +880,7 @@ mod tests {
         assert_eq!(token.page_size(), 50);
         assert_eq!(token.to_string(), "token \"abc\" (size 50)");
         let page = Page::new(vec![1u32], token.clone(), Some(token), Some(1_000));
-        assert!(page.remaining_cursors().is_empty());
+        assert_eq!(page.remaining_cursors().count(), 0);
     }
 
     #[tokio::test]
@@ -795,7 +988,8 @@ mod tests {
                 counter.fetch_add(1, Ordering::SeqCst);
                 let cursor = cursor.unwrap_or(page_cursor(1));
                 let next = Some(cursor.following());
-                futures::future::ready(Ok(Page::new(vec![1], cursor, next, None)))
+                let item = cursor.first_item() as u32;
+                futures::future::ready(Ok(Page::new(vec![item], cursor, next, None)))
             },
         );
         let (items, err) = collect(s).await;
@@ -951,8 +1145,9 @@ mod tests {
             PagingOptions::default().with_concurrency(8),
             |cursor: Option<Cursor>| {
                 let cursor = cursor.unwrap_or(page_cursor(1));
-                let items = if cursor.first_item() < 4 {
-                    vec![1, 2]
+                let first = cursor.first_item() as u32;
+                let items = if first < 4 {
+                    vec![first + 1, first + 2]
                 } else {
                     vec![]
                 };
@@ -961,7 +1156,7 @@ mod tests {
             },
         );
         let (items, err) = collect(s).await;
-        assert_eq!(items, vec![1, 2, 1, 2]);
+        assert_eq!(items, vec![1, 2, 3, 4]);
         assert!(err
             .unwrap()
             .to_string()
@@ -1066,7 +1261,7 @@ mod tests {
             Some(5),
         );
         assert_eq!(
-            page.remaining_cursors(),
+            page.remaining_cursors().collect::<Vec<_>>(),
             vec![
                 Cursor::Page { number: 2, size: 2 },
                 Cursor::Page { number: 3, size: 2 }
@@ -1085,13 +1280,251 @@ mod tests {
             Some(200),
         );
         assert_eq!(
-            page.remaining_cursors(),
+            page.remaining_cursors().collect::<Vec<_>>(),
             vec![Cursor::Offset {
                 offset: 100,
                 limit: 100
             }]
         );
         let last = Page::new(vec![1], Cursor::Page { number: 3, size: 2 }, None, Some(5));
-        assert!(last.remaining_cursors().is_empty());
+        assert_eq!(last.remaining_cursors().count(), 0);
+    }
+
+    /// An offset server of `items` that sends at most `cap` items whatever the limit asked,
+    /// announcing `total` (the real count when `None` is not asked for), counting calls.
+    fn capped_offset_server(
+        items: Vec<u32>,
+        cap: usize,
+        total: Option<u64>,
+        calls: Arc<AtomicUsize>,
+    ) -> impl Fn(Option<Cursor>) -> futures::future::Ready<Result<Page<u32>>> + Send + Sync + 'static
+    {
+        move |cursor| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let cursor = cursor.unwrap_or(Cursor::Offset {
+                offset: 0,
+                limit: 5,
+            });
+            let Cursor::Offset { offset, limit } = cursor.clone() else {
+                unreachable!()
+            };
+            let chunk: Vec<u32> = items
+                .iter()
+                .skip(offset as usize)
+                .take((limit as usize).min(cap))
+                .copied()
+                .collect();
+            // The server's own idea of the next page: by the limit asked, as SWR clients did.
+            let next = (offset + (limit as u64) < items.len() as u64).then(|| Cursor::Offset {
+                offset: offset + limit as u64,
+                limit,
+            });
+            futures::future::ready(Ok(Page::new(chunk, cursor, next, total)))
+        }
+    }
+
+    #[tokio::test]
+    async fn short_offset_pages_skip_nothing_sequential_or_parallel() {
+        for concurrency in [1, 4] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default().with_concurrency(concurrency),
+                capped_offset_server((1..=12).collect(), 3, Some(12), calls.clone()),
+            );
+            let (items, err) = collect(s).await;
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(
+                items,
+                (1..=12).collect::<Vec<_>>(),
+                "concurrency {concurrency}"
+            );
+        }
+        // A short page in the middle of a parallel listing (the first page was full).
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            |cursor: Option<Cursor>| {
+                let cursor = cursor.unwrap_or(Cursor::Offset {
+                    offset: 0,
+                    limit: 4,
+                });
+                let Cursor::Offset { offset, limit } = cursor.clone() else {
+                    unreachable!()
+                };
+                let take = if offset == 4 { 1 } else { limit as usize };
+                let chunk: Vec<u32> = (1..=16u32).skip(offset as usize).take(take).collect();
+                let next = Some(cursor.following());
+                futures::future::ready(Ok(Page::new(chunk, cursor, next, Some(16))))
+            },
+        );
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, (1..=16).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_full_page_reaching_the_total_is_checked_once_more() {
+        // The total lands on a page boundary below the real count: the extra page finds more.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            server((1..=6).collect(), Some(4), calls.clone()),
+        );
+        let (items, err) = collect(s).await;
+        assert_eq!(items, vec![1, 2, 3, 4], "the items received are kept");
+        let err = err.expect("a total below the real count must fail the listing");
+        assert_eq!(err.kind(), ErrorKind::Protocol);
+        assert!(err.to_string().contains("more than the 4"), "{err}");
+        // A true total on a page boundary: the extra page comes back empty, no error.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_concurrency(4),
+            server((1..=4).collect(), Some(4), calls.clone()),
+        );
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, vec![1, 2, 3, 4]);
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn no_next_before_the_total_is_checked_once_more_and_fails() {
+        // NCR style: count 3, `next: null` after one item, then nothing.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            move |cursor: Option<Cursor>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let cursor = cursor.unwrap_or(page_cursor(1));
+                let items = if cursor == page_cursor(1) {
+                    vec![7]
+                } else {
+                    vec![]
+                };
+                futures::future::ready(Ok(Page::new(items, cursor, None, Some(3))))
+            },
+        );
+        let (items, err) = collect(s).await;
+        assert_eq!(items, vec![7]);
+        let err = err.expect("a listing short of its total is not complete");
+        assert!(
+            err.to_string()
+                .contains("announced 3 items but delivered 1"),
+            "{err}"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // When the extra page does bring the rest, the listing completes.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            move |cursor: Option<Cursor>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let cursor = cursor.unwrap_or(page_cursor(1));
+                let first = cursor.first_item() as u32;
+                let items: Vec<u32> = (first + 1..=(first + 2).min(3)).collect();
+                futures::future::ready(Ok(Page::new(items, cursor, None, Some(3))))
+            },
+        );
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, vec![1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_server_ignoring_the_cursor_is_stopped_at_the_second_page() {
+        for (total, concurrency) in [(None, 1), (Some(1_000), 1), (Some(1_000), 8)] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let counter = calls.clone();
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default().with_concurrency(concurrency),
+                move |cursor: Option<Cursor>| {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let cursor = cursor.unwrap_or(page_cursor(1));
+                    let next = Some(cursor.following());
+                    // Always the first page, whatever was asked.
+                    futures::future::ready(Ok(Page::new(vec![1, 2], cursor, next, total)))
+                },
+            );
+            let (items, err) = collect(s).await;
+            assert_eq!(items, vec![1, 2], "{total:?}");
+            let err = err.expect("a server repeating its first page must fail the listing");
+            assert_eq!(err.kind(), ErrorKind::Protocol);
+            assert!(err.to_string().contains("same item"), "{err}");
+            assert!(
+                // The first page, the pages in flight, one read ahead.
+                calls.load(Ordering::SeqCst) <= 1 + concurrency + 1,
+                "{total:?}: {} calls",
+                calls.load(Ordering::SeqCst)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn absurd_totals_fail_before_any_cursor_is_made() {
+        for total in [u64::MAX, 1_000_000_000_000, 99_999_999_999] {
+            for concurrency in [1, 8] {
+                let calls = Arc::new(AtomicUsize::new(0));
+                let counter = calls.clone();
+                let s = paginate(
+                    ErrorContext::default(),
+                    PagingOptions::default().with_concurrency(concurrency),
+                    move |cursor: Option<Cursor>| {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                        let cursor = cursor.unwrap_or(page_cursor(1));
+                        let first = cursor.first_item() as u32;
+                        let next = Some(cursor.following());
+                        let items = vec![first + 1, first + 2];
+                        futures::future::ready(Ok(Page::new(items, cursor, next, Some(total))))
+                    },
+                );
+                let (_, err) = collect(s).await;
+                let err = err.expect("an absurd total is an error");
+                assert_eq!(err.kind(), ErrorKind::Protocol);
+                assert!(err.to_string().contains("plausible"), "{err}");
+                assert_eq!(calls.load(Ordering::SeqCst), 1, "{total}");
+            }
+        }
+        // Plausible as a total, but more pages than the cap: refused at the first page too.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default(),
+            server((1..=4).collect(), Some(99_999_999), calls.clone()),
+        );
+        let (_, err) = collect(s).await;
+        assert!(err.expect("cap").to_string().contains("page cap"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn after_a_short_page_offsets_follow_what_was_received() {
+        let at = |offset, limit| Cursor::Offset { offset, limit };
+        assert_eq!(at(0, 1000).after(1000), at(1000, 1000));
+        assert_eq!(at(0, 1000).after(500), at(500, 500));
+        assert_eq!(at(500, 500).after(500), at(1000, 500));
+        assert_eq!(at(14, 7).after(3), at(17, 1));
+        assert_eq!(page_cursor(3).after(1), page_cursor(4));
+    }
+
+    #[test]
+    fn remaining_cursors_are_made_lazily() {
+        let page = Page::new(
+            vec![1u32, 2],
+            page_cursor(1),
+            Some(page_cursor(2)),
+            Some(u64::MAX),
+        );
+        let remaining = page.remaining_cursors();
+        assert_eq!(remaining.count_left(), u64::MAX / 2);
+        let first: Vec<Cursor> = remaining.take(2).collect();
+        assert_eq!(first, vec![page_cursor(2), page_cursor(3)]);
     }
 }

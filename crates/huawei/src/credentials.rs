@@ -153,6 +153,19 @@ pub enum CredentialsOrigin {
     File(PathBuf),
 }
 
+impl std::fmt::Display for CredentialsOrigin {
+    /// Where the credentials came from, in words for error messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialsOrigin::Explicit => f.write_str("the keys given to the provider"),
+            CredentialsOrigin::Environment => {
+                write!(f, "the environment variables {ENV_AK} and {ENV_SK}")
+            }
+            CredentialsOrigin::File(path) => write!(f, "the file {}", path.display()),
+        }
+    }
+}
+
 /// Credentials and the project id found with them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -11,8 +11,10 @@
 //!
 //! Paging is offset/limit: any [`Cursor::Offset`] is honoured (so pages can be fetched in
 //! parallel from [`Page::remaining_cursors`]), `None` is offset 0 with the configured page size.
-//! The total comes from `Content-Range`; the next page exists while `offset + received < total`
-//! and the page was not empty, or, without `Content-Range`, while full pages arrive.
+//! The total comes from `Content-Range`; the next page starts right after the items received
+//! (never at `offset + limit`: a server may send fewer items than asked for) and exists while
+//! `offset + received < total` and the page was not empty, or, without `Content-Range`, until a
+//! page comes back empty. The core's page loop checks the total against what arrived.
 //!
 //! SWR's `namespace` and `name` filters match fuzzily, so the listing keeps only repositories of
 //! exactly the namespace asked for and whose names contain the text asked for. When such a
@@ -82,12 +84,11 @@ impl HuaweiProvider {
             ))
             .with_source(config.name.clone()));
         }
-        let http = HttpClient::new(
-            &source,
-            config.http.clone(),
-            Arc::new(signer),
-            Arc::new(SwrErrorDecoder),
-        )?;
+        let mut http = config.http.clone();
+        if http.credentials_source.is_none() {
+            http.credentials_source = Some(resolved.origin.to_string());
+        }
+        let http = HttpClient::new(&source, http, Arc::new(signer), Arc::new(SwrErrorDecoder))?;
         Ok(HuaweiProvider {
             source,
             base,
@@ -244,26 +245,46 @@ impl HuaweiProvider {
             limit,
         };
         let filtered = query.registry.is_some() || query.name_contains.is_some();
-        let mut offset = first_offset;
+        let mut raw_cursor = cursor.clone();
         let mut raw_pages = 0u64;
+        let mut previous_first: Option<String> = None;
         loop {
-            let raw = self.fetch_repositories(query, offset, limit).await?;
+            let (offset, raw_limit) = match raw_cursor {
+                Cursor::Offset { offset, limit } => (offset, limit),
+                _ => (first_offset, limit),
+            };
+            let raw = self.fetch_repositories(query, offset, raw_limit).await?;
             raw_pages += 1;
-            let next = next_offset(offset, limit, raw.items.len(), raw.total);
-            let next_cursor = next.map(|offset| Cursor::Offset { offset, limit });
+            let received = raw.items.len();
             if !filtered {
-                return Ok(Page::new(raw.items, cursor, next_cursor, raw.total));
+                let next = next_offset(offset, received, raw.total)
+                    .map(|_| raw_cursor.after(received as u64));
+                return Ok(Page::new(raw.items, cursor, next, raw.total));
             }
+            // Filtered pages carry no total (the server counts its fuzzy matches), so the
+            // listing ends only on an empty raw page, whatever the server's total says.
+            let Some(_) = next_offset(offset, received, None) else {
+                return Ok(Page::new(Vec::new(), cursor, None, None));
+            };
+            let next = raw_cursor.after(received as u64);
+            let first = raw.items.first().map(|r| r.full_name.clone());
+            if first == previous_first {
+                return Err(Error::protocol(format!(
+                    "the page at offset {offset} starts with the same repository as the one \
+                     before: the server ignores the offset asked for"
+                ))
+                .with_provider(ProviderKind::HUAWEI)
+                .with_source(self.source.name.clone())
+                .with_operation("list_repositories"));
+            }
+            previous_first = first;
             let kept: Vec<Repository> = raw
                 .items
                 .into_iter()
                 .filter(|r| matches_query(r, query))
                 .collect();
-            let Some(next) = next else {
-                return Ok(Page::new(kept, cursor, None, None));
-            };
             if !kept.is_empty() {
-                return Ok(Page::new(kept, cursor, next_cursor, None));
+                return Ok(Page::new(kept, cursor, Some(next), None));
             }
             if raw_pages >= self.paging.max_pages {
                 return Err(Error::protocol(format!(
@@ -274,7 +295,7 @@ impl HuaweiProvider {
                 .with_source(self.source.name.clone())
                 .with_operation("list_repositories"));
             }
-            offset = next;
+            raw_cursor = next;
         }
     }
 
@@ -291,29 +312,27 @@ impl HuaweiProvider {
         let items = wire::tags(&response.body)
             .map_err(|e| self.annotate(e, operation, Some(&target), response.status))?;
         let total = self.announced_total(&response, operation);
-        let next = next_offset(offset, limit, items.len(), total)
-            .map(|offset| Cursor::Offset { offset, limit });
-        Ok(Page::new(
-            items,
-            Cursor::Offset { offset, limit },
-            next,
-            total,
-        ))
+        let cursor = Cursor::Offset { offset, limit };
+        let next =
+            next_offset(offset, items.len(), total).map(|_| cursor.after(items.len() as u64));
+        Ok(Page::new(items, cursor, next, total))
     }
 }
 
-/// The offset of the page after a page at `offset` of `limit` that brought `received` items,
-/// given the announced `total`: none after an empty page, none once the total is reached, and
-/// without a total, another page only after a full one.
-pub fn next_offset(offset: u64, limit: u32, received: usize, total: Option<u64>) -> Option<u64> {
+/// The offset of the page after a page at `offset` that brought `received` items, given the
+/// announced `total`: none after an empty page, none once the total is reached, and otherwise
+/// the offset right after the items received (a server may send fewer than the limit asked
+/// for, and the items after them must not be skipped). Without a total, the listing goes on
+/// until a page comes back empty.
+pub fn next_offset(offset: u64, received: usize, total: Option<u64>) -> Option<u64> {
     if received == 0 {
         return None;
     }
-    let more = match total {
-        Some(total) => offset.saturating_add(received as u64) < total,
-        None => received as u64 >= u64::from(limit),
-    };
-    more.then(|| offset.saturating_add(u64::from(limit)))
+    let after = offset.saturating_add(received as u64);
+    match total {
+        Some(total) if after >= total => None,
+        _ => Some(after),
+    }
 }
 
 /// Whether `repo` satisfies `query` exactly (SWR's own filters are fuzzy).
@@ -493,21 +512,21 @@ mod tests {
     }
 
     #[test]
-    fn next_offset_follows_the_total_or_full_pages() {
+    fn next_offset_follows_what_was_received() {
         // Content-Range present.
-        assert_eq!(next_offset(0, 100, 100, Some(250)), Some(100));
-        assert_eq!(next_offset(200, 100, 50, Some(250)), None);
-        assert_eq!(next_offset(0, 100, 100, Some(100)), None);
-        assert_eq!(next_offset(0, 7, 7, Some(8)), Some(7));
-        // A short page that is not the last one still moves on by the limit.
-        assert_eq!(next_offset(0, 100, 60, Some(250)), Some(100));
+        assert_eq!(next_offset(0, 100, Some(250)), Some(100));
+        assert_eq!(next_offset(200, 50, Some(250)), None);
+        assert_eq!(next_offset(0, 100, Some(100)), None);
+        assert_eq!(next_offset(0, 7, Some(8)), Some(7));
+        // A short page that is not the last one moves on by what it brought, not the limit.
+        assert_eq!(next_offset(0, 60, Some(250)), Some(60));
         // An empty page always ends.
-        assert_eq!(next_offset(100, 100, 0, Some(250)), None);
-        assert_eq!(next_offset(0, 100, 0, None), None);
-        // No Content-Range: go on after a full page only.
-        assert_eq!(next_offset(0, 100, 100, None), Some(100));
-        assert_eq!(next_offset(100, 100, 99, None), None);
-        assert_eq!(next_offset(u64::MAX - 1, 10, 10, None), Some(u64::MAX));
+        assert_eq!(next_offset(100, 0, Some(250)), None);
+        assert_eq!(next_offset(0, 0, None), None);
+        // No Content-Range: go on until an empty page, whatever the page brought.
+        assert_eq!(next_offset(0, 100, None), Some(100));
+        assert_eq!(next_offset(100, 99, None), Some(199));
+        assert_eq!(next_offset(u64::MAX - 1, 10, None), Some(u64::MAX));
     }
 
     #[test]
@@ -756,11 +775,12 @@ mod scripted_server_tests {
     }
 
     #[tokio::test]
-    async fn without_content_range_paging_goes_on_while_pages_are_full() {
+    async fn without_content_range_paging_goes_on_until_an_empty_page() {
         let (endpoint, seen) = serve(vec![
             (200, vec![], repos_json(&["a", "b"])),
             (200, vec![], repos_json(&["c", "d"])),
             (200, vec![], repos_json(&["e"])),
+            (200, vec![], "[]".into()),
         ])
         .await;
         let p = provider(&endpoint, 2, HuaweiCredentials::aksk("AK", "SK"));
@@ -772,11 +792,20 @@ mod scripted_server_tests {
         let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["a", "b", "c", "d", "e"]);
         let seen = seen.lock().unwrap();
-        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            seen.len(),
+            4,
+            "a short page is not the end: an empty one is"
+        );
         assert!(
             seen[2].starts_with("get /v2/manage/repos?limit=2&offset=4 "),
             "{}",
             seen[2]
+        );
+        assert!(
+            seen[3].starts_with("get /v2/manage/repos?limit=1&offset=5 "),
+            "{}",
+            seen[3]
         );
     }
 
@@ -845,7 +874,11 @@ mod scripted_server_tests {
         let (endpoint, seen) = serve(vec![
             throttled.clone(),
             (502, vec![], "<html>bad gateway</html>".into()),
-            (200, vec![], repos_json(&["a"])),
+            (
+                200,
+                vec![("content-range", "0-0/1".into())],
+                repos_json(&["a"]),
+            ),
         ])
         .await;
         let p = provider(&endpoint, 10, HuaweiCredentials::aksk("AK", "SK"));

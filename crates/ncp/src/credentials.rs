@@ -84,6 +84,36 @@ pub fn resolve_with(
     )))
 }
 
+/// Where [`resolve`] takes the credentials from, in words for error messages (never the
+/// secret): `explicit` ones, else the first variables set, else the configuration file.
+pub fn describe_source(explicit: bool) -> String {
+    if explicit {
+        return "the keys given to the provider".to_string();
+    }
+    let env = |name: &str| std::env::var(name).ok();
+    if let (Some(_), Some(secret)) = (
+        first_set_name(&env, &ACCESS_KEY_VARS),
+        first_set_name(&env, &SECRET_KEY_VARS),
+    ) {
+        return format!("the environment variable {secret}");
+    }
+    match home_dir() {
+        Some(home) => format!("the file {}", home.join(CONFIG_FILE).display()),
+        None => format!("~/{CONFIG_FILE}"),
+    }
+}
+
+/// The name of the first of `names` that is set to a non-empty value.
+fn first_set_name(
+    env: &impl Fn(&str) -> Option<String>,
+    names: &[&'static str],
+) -> Option<&'static str> {
+    names
+        .iter()
+        .copied()
+        .find(|name| env(name).is_some_and(|v| !v.trim().is_empty()))
+}
+
 fn first_set(env: &impl Fn(&str) -> Option<String>, names: &[&str]) -> Option<String> {
     names
         .iter()

@@ -119,7 +119,12 @@ impl NcpProvider {
             return Err(tag(Error::config("the NCP page size must be at least 1")));
         }
         let api = ApiBase::new(config.region, config.endpoint.as_deref()).map_err(tag)?;
+        let explicit = config.credentials.is_some();
         let keys = credentials::resolve(config.credentials).map_err(tag)?;
+        let mut http = config.http;
+        if http.credentials_source.is_none() {
+            http.credentials_source = Some(credentials::describe_source(explicit));
+        }
         let access_key = keys.access_key.clone();
         let source = Source::new(
             config.name,
@@ -129,7 +134,7 @@ impl NcpProvider {
         );
         let http = HttpClient::new(
             &source,
-            config.http,
+            http,
             Arc::new(NcpSigner::new(keys)),
             Arc::new(NcpErrorDecoder),
         )
@@ -374,6 +379,13 @@ impl NcpProvider {
         wire_next: Option<u64>,
         count: Option<u64>,
     ) -> Page<T> {
+        // Without a count, only an empty page proves the end: ask for the page after a
+        // non-empty one even when `next` is missing. (With a count, the core's page loop
+        // checks `next` against it.)
+        let wire_next = match (wire_next, count) {
+            (None, None) if !items.is_empty() => Some(number.saturating_add(1)),
+            (next, _) => next,
+        };
         let next = wire_next.map(|n| Cursor::Page { number: n, size });
         Page::new(items, Cursor::Page { number, size }, next, count)
     }
@@ -461,9 +473,22 @@ impl NcpProvider {
         let mut cursor: Option<Cursor> = None;
         let mut pages = 0u64;
         let mut last_number = 0u64;
+        let mut previous_first: Option<String> = None;
         loop {
             let page = self.registries_page(cursor).await?;
             pages += 1;
+            let first = page.items.first().map(|r| r.name.clone());
+            if first.is_some() && first == previous_first {
+                return Err(self.tag(
+                    Error::protocol(
+                        "a registry page starts with the same registry as the page before: the \
+                         server ignores the page asked for",
+                    ),
+                    operation::LIST_REGISTRIES,
+                    None,
+                ));
+            }
+            previous_first = first;
             let number = match &page.cursor {
                 Cursor::Page { number, .. } => *number,
                 _ => last_number + 1,

@@ -334,7 +334,7 @@ async fn any_cursor_is_honoured_and_totals_give_the_remaining_pages() {
     assert_eq!(first.cursor, Cursor::Page { number: 1, size: 3 });
     assert_eq!(first.next, Some(Cursor::Page { number: 2, size: 3 }));
     assert_eq!(first.total, Some(10));
-    let rest = first.remaining_cursors();
+    let rest: Vec<Cursor> = first.remaining_cursors().collect();
     assert_eq!(rest.len(), 3);
     // Fetch the remaining pages concurrently, out of order.
     let pages = futures::future::try_join_all(
@@ -485,11 +485,16 @@ async fn bad_credentials_are_not_retried_and_throttling_is() {
     assert!(err.message().contains("Authentication Failed"));
     assert_eq!(p.http_stats().requests, 1);
     assert!(!format!("{err:?}").contains(SK));
+    // The credentials were rejected: this provider sends nothing more.
+    let err = p.registries_page(None).await.unwrap_err();
+    assert!(err.message().contains("not sent"), "{err}");
+    assert_eq!(p.http_stats().requests, 1);
 
+    let p = provider(&server, NcpRegion::Kr, 10);
     let page = p.registries_page(None).await.unwrap();
     assert!(page.items.is_empty());
     let stats = p.http_stats();
-    assert_eq!(stats.requests, 4);
+    assert_eq!(stats.requests, 3);
     assert_eq!(stats.retries, 2);
 }
 
