@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method};
 pub use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorContext, ErrorKind, Result};
 use crate::model::{ProviderKind, Source};
 use crate::retry::{parse_retry_after, RetryPolicy};
 
@@ -371,14 +371,13 @@ impl HttpClient {
             Err(e) => Err(e),
         };
         result.map_err(|e| {
-            let e = e
-                .with_provider(self.provider.clone())
-                .with_source(self.source.clone())
-                .with_operation(request.operation.clone());
-            match &request.target {
-                Some(t) => e.with_target(t.clone()),
-                None => e,
-            }
+            e.with_context(&ErrorContext {
+                provider: Some(self.provider.clone()),
+                source: Some(self.source.clone()),
+                operation: Some(request.operation.clone()),
+                target: request.target.clone(),
+                ..ErrorContext::default()
+            })
         })
     }
 
@@ -474,7 +473,8 @@ impl HttpClient {
         } else {
             ErrorKind::Network
         };
-        Error::new(kind, describe_chain(&error.without_url()))
+        let error = error.without_url();
+        Error::new(kind, describe_chain(&error)).with_cause(error)
     }
 }
 
@@ -695,6 +695,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Network);
         assert_eq!(client.stats().transport_errors, 4);
+        let cause = std::error::Error::source(&err).expect("the transport error is the source");
+        assert!(!cause.to_string().is_empty());
     }
 
     #[test]

@@ -31,6 +31,9 @@
 //!
 //! - [`HuaweiConfig`] / [`HuaweiProvider`]: region ([`default_endpoint`]), endpoint override,
 //!   credentials, `X-Project-Id`, page size (default 100, at most 1000).
+//! - [`config_entry`]: the keys of a `kind = "huawei"` configuration entry and the SDK's
+//!   environment variables; [`HuaweiFactory`] is this backend's line in the facade's factory
+//!   table.
 //! - [`credentials`]: explicit credentials, else `HUAWEICLOUD_SDK_AK` / `_SK` / `_PROJECT_ID` /
 //!   `_SECURITY_TOKEN`, else `~/.huaweicloud/credentials`; AK/SK, temporary and IAM token.
 //! - [`signing`]: the `SDK-HMAC-SHA256` signer, re-run on every retry.
@@ -56,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod config_entry;
 pub mod content_range;
 pub mod credentials;
 pub mod error;
@@ -65,6 +69,7 @@ pub mod timestamps;
 mod wire;
 
 pub use config::{default_endpoint, HuaweiConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use config_entry::HuaweiFactory;
 pub use content_range::ContentRange;
 pub use credentials::HuaweiCredentials;
 pub use error::SwrErrorDecoder;

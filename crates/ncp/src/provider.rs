@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use reginv_core::http::{HeaderValue, Url};
 use reginv_core::{
-    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpRequest, HttpStatsSnapshot, Page,
-    PageSize, PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
+    provider_accessors, Capabilities, Cursor, Error, ErrorContext, ErrorKind, HttpRequest, Page,
+    ProviderCore, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
     RepositoryRef, Result, Source, Tag,
 };
 use serde::de::DeserializeOwned;
@@ -86,62 +86,57 @@ impl RegistryCache {
 /// the provider remembers the registry rows it has listed, and fetches the registry listing once
 /// (all pages) when it meets a registry it has not seen.
 pub struct NcpProvider {
-    source: Source,
+    core: ProviderCore,
     region: NcpRegion,
     api: ApiBase,
     access_key: String,
-    page_size: PageSize,
-    paging: PagingOptions,
-    http: HttpClient,
     registries: RegistryCache,
 }
 
 impl fmt::Debug for NcpProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NcpProvider")
-            .field("source", &self.source.name)
+            .field("source", &self.core.source().name)
             .field("region", &self.region)
             .field("api", &self.api.as_str())
             .field("access_key", &self.access_key)
-            .field("page_size", &self.page_size.current())
+            .field("page_size", &self.core.page_size().current())
             .finish_non_exhaustive()
     }
 }
 
 impl NcpProvider {
-    /// Creates a provider: resolves the credentials (explicit, else environment, else
-    /// `~/.ncloud/configure`), checks the endpoint (plain `http://` only to loopback unless
-    /// allowed) and the page size (at least 1). Sends nothing.
+    /// Creates a provider: resolves the credentials (explicit, else the configuration's
+    /// [`environment`](NcpConfig::environment): variables, then `~/.ncloud/configure`), checks
+    /// the endpoint (plain `http://` only to loopback unless allowed) and the page size (at
+    /// least 1). Sends nothing.
     pub fn new(config: NcpConfig) -> Result<Self> {
-        let name = config.name.clone();
-        let tag = |e: Error| e.with_provider(ProviderKind::NCP).with_source(name.clone());
+        let context = ErrorContext::of(ProviderKind::NCP, config.name.clone());
+        let tag = |e: Error| e.with_context(&context);
         if config.page_size == 0 {
             return Err(tag(Error::config("the NCP page size must be at least 1")));
         }
         let api = ApiBase::new(config.region, config.endpoint.as_deref()).map_err(tag)?;
-        let keys = credentials::resolve(config.credentials).map_err(tag)?;
+        let keys = credentials::resolve_in(config.credentials.clone(), &config.environment)
+            .map_err(tag)?;
         let access_key = keys.access_key.clone();
         let source = Source::new(
-            config.name,
+            config.name.clone(),
             ProviderKind::NCP,
             config.region.as_str(),
             api.as_str(),
         );
-        let http = HttpClient::new(
-            &source,
-            config.http,
+        let core = ProviderCore::new(
+            source,
+            &config.client,
             Arc::new(NcpSigner::new(keys)),
             Arc::new(NcpErrorDecoder),
-        )
-        .map_err(tag)?;
+        )?;
         Ok(NcpProvider {
-            source,
+            core,
             region: config.region,
             api,
             access_key,
-            page_size: PageSize::new(config.page_size),
-            paging: config.paging,
-            http,
             registries: RegistryCache::default(),
         })
     }
@@ -178,7 +173,7 @@ impl NcpProvider {
             .into_bytes();
         let request =
             HttpRequest::post_json(url, operation::CREATE_REGISTRY, body).with_target(name);
-        self.http.send(request).await?;
+        self.core.http().send(request).await?;
         // The listing no longer is complete: the next unknown registry fetches it again.
         *self.registries.complete.lock().await = false;
         Ok(())
@@ -274,7 +269,7 @@ impl NcpProvider {
         Fut: Future<Output = Result<Page<T>>>,
     {
         match cursor {
-            None => self.page_size.negotiate(|size| fetch(1, size)).await,
+            None => self.core.page_size().negotiate(|size| fetch(1, size)).await,
             Some(cursor) => {
                 let (number, size) = Self::page_of(cursor).map_err(|e| self.tag(e, op, target))?;
                 fetch(number, size).await
@@ -282,16 +277,9 @@ impl NcpProvider {
         }
     }
 
-    /// Adds provider, source, operation and target to `error`.
+    /// Adds provider, source, operation and target to `error` where it has none.
     fn tag(&self, error: Error, op: &str, target: Option<&str>) -> Error {
-        let error = error
-            .with_provider(ProviderKind::NCP)
-            .with_source(self.source.name.clone())
-            .with_operation(op);
-        match target {
-            Some(t) => error.with_target(t),
-            None => error,
-        }
+        self.core.tag(error, op, target)
     }
 
     async fn get(&self, url: Url, op: &str, target: &str) -> Result<Vec<u8>> {
@@ -302,7 +290,7 @@ impl NcpProvider {
         request
             .headers
             .insert("accept", HeaderValue::from_static("application/json"));
-        Ok(self.http.send(request).await?.body)
+        Ok(self.core.http().send(request).await?.body)
     }
 
     fn decode<T: DeserializeOwned>(&self, body: &[u8], op: &str, target: &str) -> Result<T> {
@@ -391,7 +379,7 @@ impl NcpProvider {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                normalize::registry(&self.source, w)
+                normalize::registry(self.core.source(), w)
                     .map_err(|e| self.entry_error(e, op, None, number, i))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -417,7 +405,7 @@ impl NcpProvider {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                normalize::repository(&self.source, registry, w, owner.as_ref())
+                normalize::repository(self.core.source(), registry, w, owner.as_ref())
                     .map_err(|e| self.entry_error(e, op, Some(registry), number, i))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -471,7 +459,9 @@ impl NcpProvider {
             last_number = number;
             match page.next {
                 Some(next @ Cursor::Page { number: n, .. })
-                    if n > number && !page.items.is_empty() && pages < self.paging.max_pages =>
+                    if n > number
+                        && !page.items.is_empty()
+                        && pages < self.core.paging_options().max_pages =>
                 {
                     cursor = Some(next)
                 }
@@ -485,9 +475,7 @@ impl NcpProvider {
 
 #[async_trait]
 impl RegistryProvider for NcpProvider {
-    fn source(&self) -> &Source {
-        &self.source
-    }
+    provider_accessors!(core);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::default();
@@ -495,18 +483,6 @@ impl RegistryProvider for NcpProvider {
         caps.repository_listing_has_tag_names = false;
         caps.filters_names_server_side = false;
         caps
-    }
-
-    fn paging_options(&self) -> PagingOptions {
-        self.paging.clone()
-    }
-
-    fn page_size(&self) -> Option<u32> {
-        Some(self.page_size.current())
-    }
-
-    fn http_stats(&self) -> HttpStatsSnapshot {
-        self.http.stats()
     }
 
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
@@ -567,7 +543,7 @@ impl RegistryProvider for NcpProvider {
             wire.name = Some(repo.name.clone());
         }
         let owner = self.registry_row(&repo.registry).await?;
-        normalize::repository(&self.source, &repo.registry, wire, owner.as_ref())
+        normalize::repository(self.core.source(), &repo.registry, wire, owner.as_ref())
             .map_err(|e| self.tag(e, op, Some(&target)))
     }
 }

@@ -47,7 +47,7 @@ async fn list(
 fn apply_overrides(mut config: Config, selection: &SelectionArgs) -> Config {
     if let Some(rate) = selection.max_rps {
         for provider in &mut config.providers {
-            provider.max_rps = Some(rate);
+            provider.set("max_rps", rate);
         }
     }
     config
@@ -102,20 +102,23 @@ mod tests {
 
     fn config() -> Config {
         let mut config = Config::default();
-        let mut capped = ProviderConfig::new("a", "ncp", "kr");
-        capped.max_rps = Some(5.0);
-        config.providers = vec![capped, ProviderConfig::new("b", "huawei", "ap-southeast-1")];
+        let capped = ProviderConfig::new("a", "ncp")
+            .with("region", "kr")
+            .with("max_rps", 5.0);
+        let swr = ProviderConfig::new("b", "huawei").with("region", "ap-southeast-1");
+        config.providers = vec![capped, swr];
         config
     }
 
     #[test]
     fn max_rps_on_the_command_line_overrides_every_entry() {
         let config = apply_overrides(config(), &selection(&["--max-rps", "2.5"]));
-        let rates: Vec<Option<f64>> = config.providers.iter().map(|p| p.max_rps).collect();
+        let rate = |p: &ProviderConfig| p.number("max_rps").unwrap();
+        let rates: Vec<Option<f64>> = config.providers.iter().map(rate).collect();
         assert_eq!(rates, vec![Some(2.5), Some(2.5)]);
         let config = apply_overrides(self::config(), &selection(&[]));
-        assert_eq!(config.providers[0].max_rps, Some(5.0));
-        assert_eq!(config.providers[1].max_rps, None);
+        assert_eq!(rate(&config.providers[0]), Some(5.0));
+        assert_eq!(rate(&config.providers[1]), None);
     }
 
     #[test]
