@@ -36,7 +36,8 @@
 //! - [`Inventory`] lists many [`RegistryProvider`]s concurrently under a global and a
 //!   per-source limit on requests in flight, streams [`InventoryEvent`]s as they arrive
 //!   ([`Inventory::stream`]) or collects an [`InventoryReport`] in deterministic order
-//!   ([`Inventory::collect`]). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
+//!   ([`Inventory::collect`], built by the one [`ReportBuilder`]; its [`Outcome`] is complete,
+//!   partial or nothing listed). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
 //!   [`Filter`]. Failures are data: each is a [`Failure`], and each source ends with a
 //!   [`SourceSummary`] whose [`SourceStatus`] is `ok`, `partial` or `failed`.
 //! - [`Config`] reads the TOML configuration ([`ProviderConfig`] per source) or builds sources
@@ -63,6 +64,7 @@ mod limiter;
 mod listing;
 mod recent;
 mod report;
+mod report_builder;
 
 pub use config::{Config, ProviderConfig};
 pub use factory_table::*;
@@ -70,3 +72,4 @@ pub use failure::Failure;
 pub use filter::Filter;
 pub use inventory::{Inventory, InventoryOptions, TagDepth};
 pub use report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary, SCHEMA_VERSION};
+pub use report_builder::{Outcome, ReportBuilder};

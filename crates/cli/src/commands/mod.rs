@@ -30,12 +30,7 @@ async fn list(
     let inventory = select(inventory, selection)?;
     let destination = Destination::open(output.output.as_deref())?;
     let format = output::default_format(output.format, &destination);
-    let wanted = &inventory.options().filter.sources;
-    let selected = inventory
-        .providers()
-        .iter()
-        .filter(|p| wanted.is_empty() || wanted.contains(&p.source().name))
-        .count();
+    let selected = inventory.selected_sources().len();
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);

@@ -19,7 +19,6 @@ use reginv::{Failure, Inventory, InventoryEvent, InventoryReport, TagDepth};
 use crate::cli::Format;
 use crate::error::CliError;
 use crate::progress::Progress;
-use assemble::ReportAssembler;
 use destination::Destination;
 use ndjson::NdjsonWriter;
 
@@ -44,11 +43,7 @@ pub async fn write_inventory(
     mut progress: Progress,
 ) -> Result<i32, CliError> {
     let depth = inventory.options().depth;
-    let order: Vec<String> = inventory
-        .providers()
-        .iter()
-        .map(|p| p.source().name.clone())
-        .collect();
+    let order = inventory.source_order();
     let what = destination.describe();
     let mut events = inventory.stream();
 
@@ -71,7 +66,7 @@ pub async fn write_inventory(
         return Ok(summary.exit_code());
     }
 
-    let mut assembler = ReportAssembler::new(order);
+    let mut assembler = inventory.report_builder();
     while let Some(event) = events.next().await {
         progress.observe(&event);
         assembler.push(event);
