@@ -51,7 +51,7 @@ macro_rules! backends {
             let mut factories: Vec<Arc<dyn ProviderFactory>> = Vec::new();
             $(
                 #[cfg(feature = $feature)]
-                factories.push(Arc::new($krate::$factory));
+                factories.push(Arc::new(<$krate::$factory>::default()));
             )*
             factories
         }
@@ -152,7 +152,7 @@ impl ProviderFactories {
     /// only another kind takes is named as such.
     pub fn validate_entry(&self, entry: &ConfigEntry) -> Result<()> {
         let factory = self.factory_of(entry)?;
-        if let Some(key) = entry.unknown_key(factory.keys()) {
+        if let Some(key) = entry.unknown_key(&factory.keys()) {
             let owners: Vec<String> = self
                 .factories
                 .iter()

@@ -65,7 +65,7 @@ struct CustomFactory;
 
 impl CustomFactory {
     fn read(&self, entry: &ConfigEntry) -> Result<Custom> {
-        entry.check_keys(self.keys())?;
+        entry.check_keys(&self.keys())?;
         let region = entry.required_string("region")?;
         let repositories = entry
             .string("repositories")?
@@ -84,8 +84,8 @@ impl ProviderFactory for CustomFactory {
         ProviderKind::new("custom")
     }
 
-    fn keys(&self) -> &[&'static str] {
-        &["region", "repositories"]
+    fn keys(&self) -> Vec<&'static str> {
+        vec!["region", "repositories"]
     }
 
     fn validate(&self, entry: &ConfigEntry) -> Result<()> {

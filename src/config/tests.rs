@@ -3,6 +3,7 @@
 #![cfg(all(feature = "ncp", feature = "huawei"))]
 
 use super::*;
+use crate::core::BackendConfig;
 use crate::core::ErrorKind;
 use crate::ProviderFactories;
 

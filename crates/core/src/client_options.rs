@@ -30,6 +30,13 @@ pub struct PageLimits {
     pub max: u32,
 }
 
+impl PageLimits {
+    /// Pages of `default` unless told, of at most `max`.
+    pub const fn new(default: u32, max: u32) -> Self {
+        PageLimits { default, max }
+    }
+}
+
 /// How a backend's client talks to its API: where, how long, how often, how many per page.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -261,10 +268,7 @@ mod tests {
     use super::*;
     use crate::ErrorKind;
 
-    const LIMITS: PageLimits = PageLimits {
-        default: 100,
-        max: 1000,
-    };
+    const LIMITS: PageLimits = PageLimits::new(100, 1000);
 
     #[test]
     fn options_come_from_the_entry_or_the_defaults() {

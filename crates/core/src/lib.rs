@@ -50,7 +50,7 @@ pub use config_entry::{
 pub use credentials::{AccessKeyPair, SecretString};
 pub use environment::Environment;
 pub use error::{Error, ErrorContext, ErrorKind, Result};
-pub use factory::ProviderFactory;
+pub use factory::{BackendConfig, BackendFactory, ProviderFactory};
 pub use http::{
     ErrorDecoder, HttpClient, HttpClientConfig, HttpRequest, HttpResponse, HttpStats,
     HttpStatsSnapshot, RequestSigner, SignableRequest,

@@ -12,48 +12,76 @@
 use std::sync::Arc;
 
 use reginv_core::{
-    ClientOptions, ConfigEntry, Environment, Error, PageLimits, ProviderFactory, ProviderKind,
-    RegistryProvider, Result,
+    BackendConfig, BackendFactory, ClientOptions, ConfigEntry, Environment, Error, PageLimits,
+    ProviderKind, RegistryProvider, Result, ACCESS_KEY_KEYS, CLIENT_KEYS,
 };
 
 use crate::config::{is_region_name, HuaweiConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::credentials::{HuaweiCredentials, ENV_AK, ENV_PROJECT_ID, ENV_SECURITY_TOKEN, ENV_SK};
 use crate::provider::HuaweiProvider;
 
-/// Every key of a `huawei` entry besides `name` and `kind`.
-pub const KEYS: [&str; 12] = [
-    "region",
-    "endpoint",
-    "access_key",
-    "secret_key",
-    "access_key_env",
-    "secret_key_env",
-    "project_id",
-    "security_token_env",
-    "token_env",
-    "page_size",
-    "max_rps",
-    "allow_insecure_http",
-];
-
 /// The variable naming the region of the source built from the environment (required: SWR has
 /// no global endpoint, and guessing a region would list the wrong account silently).
 pub const ENV_REGION: &str = "HUAWEICLOUD_SDK_REGION";
 
 /// The page sizes an entry may ask for.
-const LIMITS: PageLimits = PageLimits {
-    default: DEFAULT_PAGE_SIZE,
-    max: MAX_PAGE_SIZE,
-};
+const LIMITS: PageLimits = PageLimits::new(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 
-impl HuaweiConfig {
-    /// The configuration of a `kind = "huawei"` entry, credentials read from `env`: an IAM
-    /// token from `token_env`, else the keys (temporary ones with `security_token_env`), else
-    /// `env`'s `HUAWEICLOUD_SDK_*` variables or `~/.huaweicloud/credentials` when the provider
-    /// is built. Errors name the entry and the key.
+impl BackendConfig for HuaweiConfig {
+    const KIND: ProviderKind = ProviderKind::HUAWEI;
+
+    /// `region`, the Huawei-only `project_id`, `security_token_env`, `token_env`, the client keys and the access
+    /// keys.
+    fn keys() -> Vec<&'static str> {
+        [
+            &["region", "project_id", "security_token_env", "token_env"][..],
+            &CLIENT_KEYS,
+            &ACCESS_KEY_KEYS,
+        ]
+        .concat()
+    }
+
+    /// Everything of a `kind = "huawei"` entry but its credentials: the region, the project,
+    /// the client options (page size 1 to 1000, default 100), and the key rules.
+    fn read_settings(entry: &ConfigEntry) -> Result<HuaweiConfig> {
+        let region = entry.required_string("region")?;
+        if !is_region_name(&region) {
+            return Err(entry.error(
+                "region",
+                format!("{region:?} is not a Huawei Cloud region (expected e.g. ap-southeast-1)"),
+            ));
+        }
+        let client = ClientOptions::from_entry(entry, LIMITS)?;
+        entry.check_access_keys()?;
+        let project_id = entry.string("project_id")?;
+        let has_keys = entry.has_access_keys();
+        let security_token = entry.string("security_token_env")?.is_some();
+        if entry.string("token_env")?.is_some() && (has_keys || security_token) {
+            return Err(entry.error(
+                "token_env",
+                "an IAM token replaces the keys: give token_env or keys (with security_token_env), \
+                 not both",
+            ));
+        }
+        if security_token && !has_keys {
+            return Err(entry.error(
+                "security_token_env",
+                "a security token goes with temporary keys: give access_key(_env) and \
+                 secret_key(_env) too",
+            ));
+        }
+        let mut config = HuaweiConfig::new(entry.name(), region);
+        config.project_id = project_id;
+        config.client = client;
+        Ok(config)
+    }
+
+    /// An IAM token from `token_env`, else the keys (temporary ones with
+    /// `security_token_env`), else `env`'s `HUAWEICLOUD_SDK_*` variables or
+    /// `~/.huaweicloud/credentials` when the provider is built.
     ///
     /// ```
-    /// use reginv_core::{ConfigEntry, Environment};
+    /// use reginv_core::{BackendConfig, ConfigEntry, Environment};
     /// use reginv_huawei::{HuaweiConfig, DEFAULT_PAGE_SIZE};
     ///
     /// let entry = ConfigEntry::new("swr", "huawei").with("region", "ap-southeast-1");
@@ -61,9 +89,8 @@ impl HuaweiConfig {
     /// assert_eq!(config.page_size, DEFAULT_PAGE_SIZE);
     /// # Ok::<(), reginv_core::Error>(())
     /// ```
-    pub fn from_entry(entry: &ConfigEntry, env: &Environment) -> Result<HuaweiConfig> {
-        let mut config = settings(entry)?;
-        config.credentials = match entry.env_var(env, "token_env")? {
+    fn with_entry_credentials(mut self, entry: &ConfigEntry, env: &Environment) -> Result<Self> {
+        self.credentials = match entry.env_var(env, "token_env")? {
             Some(token) => Some(HuaweiCredentials::token(token)),
             None => match entry.access_keys(env)? {
                 None => None,
@@ -76,47 +103,17 @@ impl HuaweiConfig {
                 },
             },
         };
-        config.environment = env.clone();
-        Ok(config)
+        self.environment = env.clone();
+        Ok(self)
     }
-}
 
-/// Everything of an entry but its credentials.
-fn settings(entry: &ConfigEntry) -> Result<HuaweiConfig> {
-    if entry.kind() != ProviderKind::HUAWEI.as_str() {
-        return Err(entry.error("kind", format!("is {:?}, not \"huawei\"", entry.kind())));
+    fn into_provider(self) -> Result<Arc<dyn RegistryProvider>> {
+        Ok(Arc::new(HuaweiProvider::new(self)?))
     }
-    entry.check_keys(&KEYS)?;
-    let region = entry.required_string("region")?;
-    if !is_region_name(&region) {
-        return Err(entry.error(
-            "region",
-            format!("{region:?} is not a Huawei Cloud region (expected e.g. ap-southeast-1)"),
-        ));
+
+    fn entry_from_environment(env: &Environment) -> Result<Option<ConfigEntry>> {
+        entry_from_environment(env)
     }
-    let client = ClientOptions::from_entry(entry, LIMITS)?;
-    entry.check_access_keys()?;
-    let project_id = entry.string("project_id")?;
-    let has_keys = entry.has_access_keys();
-    let security_token = entry.string("security_token_env")?.is_some();
-    if entry.string("token_env")?.is_some() && (has_keys || security_token) {
-        return Err(entry.error(
-            "token_env",
-            "an IAM token replaces the keys: give token_env or keys (with security_token_env), \
-             not both",
-        ));
-    }
-    if security_token && !has_keys {
-        return Err(entry.error(
-            "security_token_env",
-            "a security token goes with temporary keys: give access_key(_env) and \
-             secret_key(_env) too",
-        ));
-    }
-    let mut config = HuaweiConfig::new(entry.name(), region);
-    config.project_id = project_id;
-    config.client = client;
-    Ok(config)
 }
 
 /// The entry the Huawei Cloud SDK's variables describe: `HUAWEICLOUD_SDK_AK` set: a source
@@ -152,36 +149,12 @@ pub fn entry_from_environment(env: &Environment) -> Result<Option<ConfigEntry>> 
 }
 
 /// Builds `kind = "huawei"` entries: the SWR line of the facade's factory table.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct HuaweiFactory;
-
-impl ProviderFactory for HuaweiFactory {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HUAWEI
-    }
-
-    fn keys(&self) -> &[&'static str] {
-        &KEYS
-    }
-
-    fn validate(&self, entry: &ConfigEntry) -> Result<()> {
-        settings(entry).map(|_| ())
-    }
-
-    fn build(&self, entry: &ConfigEntry, env: &Environment) -> Result<Arc<dyn RegistryProvider>> {
-        let config = HuaweiConfig::from_entry(entry, env)?;
-        let provider = HuaweiProvider::new(config).map_err(|e| entry.wrap(&e))?;
-        Ok(Arc::new(provider))
-    }
-
-    fn entry_from_environment(&self, env: &Environment) -> Result<Option<ConfigEntry>> {
-        entry_from_environment(env)
-    }
-}
+pub type HuaweiFactory = BackendFactory<HuaweiConfig>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reginv_core::ProviderFactory;
 
     #[test]
     fn the_default_page_size_is_the_crates_default() {
@@ -191,7 +164,7 @@ mod tests {
         let env = Environment::from_vars([("TOK", "t")]);
         let config = HuaweiConfig::from_entry(&entry, &env).unwrap();
         assert_eq!(config.page_size, HuaweiConfig::new("x", "y").page_size);
-        let provider = HuaweiFactory.build(&entry, &env).unwrap();
+        let provider = HuaweiFactory::default().build(&entry, &env).unwrap();
         assert_eq!(provider.page_size(), Some(DEFAULT_PAGE_SIZE));
     }
 
@@ -200,12 +173,12 @@ mod tests {
         let entry = ConfigEntry::new("swr", "huawei").with("region", "ap-southeast-1");
         // No keys in the entry and none in the environment given: the lookup reads only `env`
         // (whatever the process environment holds), so building fails and says what to set.
-        let err = HuaweiFactory
+        let err = HuaweiFactory::default()
             .build(&entry, &Environment::from_vars([("X", "Y")]))
             .unwrap_err();
         assert!(err.to_string().contains(ENV_AK), "{err}");
         let env = Environment::from_vars([(ENV_AK, "ak"), (ENV_SK, "sk")]);
-        assert!(HuaweiFactory.build(&entry, &env).is_ok());
+        assert!(HuaweiFactory::default().build(&entry, &env).is_ok());
     }
 
     #[test]
@@ -219,7 +192,7 @@ mod tests {
         let entry = entry_from_environment(&env).unwrap().unwrap();
         assert_eq!(entry.name(), "huawei-cn-north-4");
         assert!(entry.contains("security_token_env"));
-        assert!(HuaweiFactory.validate(&entry).is_ok());
+        assert!(HuaweiFactory::default().validate(&entry).is_ok());
         let err = entry_from_environment(&Environment::from_vars([(ENV_AK, "a"), (ENV_SK, "b")]))
             .unwrap_err();
         assert!(err.to_string().contains(ENV_REGION), "{err}");

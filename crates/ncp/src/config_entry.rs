@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use reginv_core::{
-    ClientOptions, ConfigEntry, Environment, Error, PageLimits, ProviderFactory, ProviderKind,
-    RegistryProvider, Result,
+    BackendConfig, BackendFactory, ClientOptions, ConfigEntry, Environment, Error, PageLimits,
+    ProviderKind, RegistryProvider, Result, ACCESS_KEY_KEYS, CLIENT_KEYS,
 };
 
 use crate::config::{NcpConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -19,35 +19,38 @@ use crate::credentials::{ACCESS_KEY_VARS, SECRET_KEY_VARS};
 use crate::provider::NcpProvider;
 use crate::region::NcpRegion;
 
-/// Every key of an `ncp` entry besides `name` and `kind`.
-pub const KEYS: [&str; 9] = [
-    "region",
-    "endpoint",
-    "access_key",
-    "secret_key",
-    "access_key_env",
-    "secret_key_env",
-    "page_size",
-    "max_rps",
-    "allow_insecure_http",
-];
-
 /// The variable naming the region of the source built from the environment (default `kr`).
 pub const REGION_VAR: &str = "NCLOUD_REGION";
 
 /// The page sizes an entry may ask for.
-const LIMITS: PageLimits = PageLimits {
-    default: DEFAULT_PAGE_SIZE,
-    max: MAX_PAGE_SIZE,
-};
+const LIMITS: PageLimits = PageLimits::new(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 
-impl NcpConfig {
-    /// The configuration of a `kind = "ncp"` entry, credentials read from `env` (inline keys,
-    /// else the variables the entry names; with neither, `env`'s `NCLOUD_*` variables or
-    /// `~/.ncloud/configure` when the provider is built). Errors name the entry and the key.
+impl BackendConfig for NcpConfig {
+    const KIND: ProviderKind = ProviderKind::NCP;
+
+    /// `region`, the client keys and the access
+    /// keys.
+    fn keys() -> Vec<&'static str> {
+        [&["region"][..], &CLIENT_KEYS, &ACCESS_KEY_KEYS].concat()
+    }
+
+    /// Everything of a `kind = "ncp"` entry but its credentials: the region, the client
+    /// options (page size 1 to 1000, default 100), and the key rules.
+    fn read_settings(entry: &ConfigEntry) -> Result<NcpConfig> {
+        let region = entry.required_string("region")?;
+        let region = NcpRegion::parse(&region).map_err(|e| entry.error("region", e.message()))?;
+        let client = ClientOptions::from_entry(entry, LIMITS)?;
+        entry.check_access_keys()?;
+        let mut config = NcpConfig::new(entry.name(), region);
+        config.client = client;
+        Ok(config)
+    }
+
+    /// Inline keys, else the variables the entry names; with neither, `env`'s `NCLOUD_*`
+    /// variables or `~/.ncloud/configure` when the provider is built.
     ///
     /// ```
-    /// use reginv_core::{ConfigEntry, Environment};
+    /// use reginv_core::{BackendConfig, ConfigEntry, Environment};
     /// use reginv_ncp::{NcpConfig, NcpRegion};
     ///
     /// let entry = ConfigEntry::new("ncp-kr", "ncp").with("region", "kr").with("page_size", 20);
@@ -55,27 +58,19 @@ impl NcpConfig {
     /// assert_eq!((config.region, config.page_size), (NcpRegion::Kr, 20));
     /// # Ok::<(), reginv_core::Error>(())
     /// ```
-    pub fn from_entry(entry: &ConfigEntry, env: &Environment) -> Result<NcpConfig> {
-        let mut config = settings(entry)?;
-        config.credentials = entry.access_keys(env)?;
-        config.environment = env.clone();
-        Ok(config)
+    fn with_entry_credentials(mut self, entry: &ConfigEntry, env: &Environment) -> Result<Self> {
+        self.credentials = entry.access_keys(env)?;
+        self.environment = env.clone();
+        Ok(self)
     }
-}
 
-/// Everything of an entry but its credentials.
-fn settings(entry: &ConfigEntry) -> Result<NcpConfig> {
-    if entry.kind() != ProviderKind::NCP.as_str() {
-        return Err(entry.error("kind", format!("is {:?}, not \"ncp\"", entry.kind())));
+    fn into_provider(self) -> Result<Arc<dyn RegistryProvider>> {
+        Ok(Arc::new(NcpProvider::new(self)?))
     }
-    entry.check_keys(&KEYS)?;
-    let region = entry.required_string("region")?;
-    let region = NcpRegion::parse(&region).map_err(|e| entry.error("region", e.message()))?;
-    let client = ClientOptions::from_entry(entry, LIMITS)?;
-    entry.check_access_keys()?;
-    let mut config = NcpConfig::new(entry.name(), region);
-    config.client = client;
-    Ok(config)
+
+    fn entry_from_environment(env: &Environment) -> Result<Option<ConfigEntry>> {
+        entry_from_environment(env)
+    }
 }
 
 /// The entry NAVER Cloud's variables describe: `NCLOUD_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY_ID`)
@@ -117,37 +112,12 @@ pub fn entry_from_environment(env: &Environment) -> Result<Option<ConfigEntry>> 
 }
 
 /// Builds `kind = "ncp"` entries: the NCP line of the facade's factory table.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NcpFactory;
-
-impl ProviderFactory for NcpFactory {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::NCP
-    }
-
-    fn keys(&self) -> &[&'static str] {
-        &KEYS
-    }
-
-    fn validate(&self, entry: &ConfigEntry) -> Result<()> {
-        settings(entry).map(|_| ())
-    }
-
-    fn build(&self, entry: &ConfigEntry, env: &Environment) -> Result<Arc<dyn RegistryProvider>> {
-        let config = NcpConfig::from_entry(entry, env)?;
-        let provider = NcpProvider::new(config).map_err(|e| entry.wrap(&e))?;
-        Ok(Arc::new(provider))
-    }
-
-    fn entry_from_environment(&self, env: &Environment) -> Result<Option<ConfigEntry>> {
-        entry_from_environment(env)
-    }
-}
+pub type NcpFactory = BackendFactory<NcpConfig>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reginv_core::ErrorKind;
+    use reginv_core::{ErrorKind, ProviderFactory};
 
     #[test]
     fn an_entry_gives_region_endpoint_keys_and_sizes() {
@@ -163,7 +133,7 @@ mod tests {
         assert_eq!(config.page_size, DEFAULT_PAGE_SIZE);
         assert_eq!(config.http.max_requests_per_second, Some(2.5));
         assert_eq!(config.credentials.unwrap().access_key, "id");
-        let provider = NcpFactory.build(&entry, &env).unwrap();
+        let provider = NcpFactory::default().build(&entry, &env).unwrap();
         assert_eq!(provider.source().name, "ncp-sgn");
         assert_eq!(
             provider.page_size(),
@@ -177,12 +147,12 @@ mod tests {
         let entry = ConfigEntry::new("n", "ncp")
             .with("region", "kr")
             .with("project_id", "p");
-        let err = NcpFactory.validate(&entry).unwrap_err();
+        let err = NcpFactory::default().validate(&entry).unwrap_err();
         assert!(
             err.to_string().contains("key `project_id`: unknown key"),
             "{err}"
         );
-        let err = NcpFactory
+        let err = NcpFactory::default()
             .validate(&ConfigEntry::new("n", "ncp").with("region", "mars"))
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidConfig);
@@ -198,7 +168,7 @@ mod tests {
             Environment::from_vars([("NCLOUD_ACCESS_KEY_ID", "a"), ("NCLOUD_SECRET_KEY", "b")]);
         let entry = entry_from_environment(&env).unwrap().unwrap();
         assert_eq!(entry.name(), "ncp-kr");
-        assert!(NcpFactory.validate(&entry).is_ok());
+        assert!(NcpFactory::default().validate(&entry).is_ok());
         assert!(
             entry_from_environment(&Environment::from_vars([("X", "1")]))
                 .unwrap()

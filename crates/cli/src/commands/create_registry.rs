@@ -1,7 +1,7 @@
 //! `reginv ncp create-registry`: the vendor's registry creation, on one configured ncp source.
 
 use reginv::ncp::{NcpConfig, NcpProvider};
-use reginv::{Config, Environment, ErrorKind, ProviderConfig};
+use reginv::{BackendConfig, Config, Environment, ErrorKind, ProviderConfig};
 
 use crate::cli::CreateRegistryArgs;
 use crate::config_lookup::find_config;
