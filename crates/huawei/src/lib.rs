@@ -78,7 +78,9 @@ pub use provider::HuaweiProvider;
 /// Decodes and normalizes the body of one `GET /v2/manage/repos` page, exactly as
 /// [`HuaweiProvider`]'s repository listing does (the same function, not a copy);
 /// `fallback_namespace` names the namespace of items that do not say theirs. Public for the
-/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a stable
+/// API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_repositories_page(
     source: &reginv_core::Source,
@@ -90,7 +92,9 @@ pub fn decode_repositories_page(
 
 /// Decodes and normalizes the body of one `GET …/repos/{repo}/tags` page, exactly as
 /// [`HuaweiProvider`]'s tag listing does (the same function, not a copy). Public for the
-/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a stable
+/// API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
     wire::tags(body)

@@ -60,7 +60,9 @@ pub use region::{NcpRegion, GOV_ENDPOINT, PUBLIC_ENDPOINT};
 /// the code [`NcpProvider`]'s tag listing runs on every page: the same wire structs
 /// (`{count, next, previous, results}` of lenient tag entries) and the same per-entry
 /// normalization (one [`Platform`](reginv_core::Platform) per `images[]` entry). Public for
-/// the decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// the decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a
+/// stable API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
     let page: wire::WirePage<wire::WireTag> = serde_json::from_slice(body).map_err(|e| {

@@ -1,12 +1,14 @@
 //! The subcommands, one module each, and what `inventory` and `demo` share.
 
+#[cfg(feature = "ncp")]
 mod create_registry;
+#[cfg(feature = "demo")]
 mod demo;
 mod inventory;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
-use crate::cli::{Cli, Command, Format, NcpCommand, OutputArgs, SelectionArgs, Tags};
+use crate::cli::{Cli, Command, Format, OutputArgs, SelectionArgs, Tags};
 use crate::error::CliError;
 use crate::output::{self, destination::Destination};
 use crate::progress::Progress;
@@ -15,9 +17,26 @@ use crate::progress::Progress;
 pub async fn run(cli: Cli) -> Result<i32, CliError> {
     match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.verbose).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args, cli.verbose).await,
-        Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        #[cfg(not(feature = "demo"))]
+        Command::Demo(_) => Err(without_feature("demo", "the built-in emulator")),
+        #[cfg(feature = "ncp")]
+        Command::Ncp(crate::cli::NcpCommand::CreateRegistry(args)) => {
+            create_registry::run(args).await
+        }
+        #[cfg(not(feature = "ncp"))]
+        Command::Ncp(_) => Err(without_feature("ncp", "the NAVER Cloud NCR backend")),
     }
+}
+
+/// The error of a command this build left out: which cargo feature brings it back.
+#[cfg_attr(all(feature = "demo", feature = "ncp"), allow(dead_code))]
+fn without_feature(feature: &str, what: &str) -> CliError {
+    CliError::new(format!(
+        "this reginv was built without {what} (cargo feature `{feature}`); install it with \
+         `cargo install reginv-cli --features {feature}` (a default feature)"
+    ))
 }
 
 /// Applies the selection options to `inventory`, runs it and writes the output.
@@ -114,6 +133,19 @@ mod tests {
         let config = apply_overrides(self::config(), &selection(&[]));
         assert_eq!(rate(&config.providers[0]), Some(5.0));
         assert_eq!(rate(&config.providers[1]), None);
+    }
+
+    #[test]
+    fn a_command_left_out_of_the_build_names_its_feature() {
+        let message = without_feature("demo", "the built-in emulator").to_string();
+        assert!(
+            message.contains("without the built-in emulator"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cargo install reginv-cli --features demo"),
+            "{message}"
+        );
     }
 
     #[test]
