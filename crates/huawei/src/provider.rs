@@ -342,7 +342,7 @@ impl RegistryProvider for HuaweiProvider {
     }
 
     /// One page of repositories. `None` asks for offset 0 with the provider's page size, which
-    /// is halved and remembered when SWR refuses it ([`PageSize`]).
+    /// is halved and remembered when SWR refuses it ([`PageSize`](reginv_core::PageSize)).
     async fn repositories_page(
         &self,
         query: &RepositoryQuery,

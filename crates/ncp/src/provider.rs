@@ -71,7 +71,7 @@ impl RegistryCache {
 /// A client of NCR API v2 for one account and region.
 ///
 /// Every request is signed with signature v2 (re-signed on every retry) and sent through one
-/// [`HttpClient`] (connection pool, timeouts, retries of 429/5xx honouring `Retry-After`, never
+/// [`HttpClient`](reginv_core::HttpClient) (connection pool, timeouts, retries of 429/5xx honouring `Retry-After`, never
 /// of 401). Listings answer any [`Cursor::Page`] they are given, so callers may fetch the pages
 /// after the first concurrently from [`Page::remaining_cursors`].
 ///
@@ -256,7 +256,7 @@ impl NcpProvider {
     }
 
     /// Fetches the page `cursor` names: exactly that page for an explicit cursor; for `None`,
-    /// page 1 of the current page size, halving a size the vendor refuses ([`PageSize`]).
+    /// page 1 of the current page size, halving a size the vendor refuses ([`PageSize`](reginv_core::PageSize)).
     async fn paged<T, F, Fut>(
         &self,
         cursor: Option<Cursor>,
