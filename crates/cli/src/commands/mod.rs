@@ -4,7 +4,10 @@
 mod create_registry;
 #[cfg(feature = "demo")]
 mod demo;
+mod init;
 mod inventory;
+pub mod schema;
+mod shell;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -27,6 +30,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         }
         #[cfg(not(feature = "ncp"))]
         Command::Ncp(_) => Err(without_feature("ncp", "the NAVER Cloud NCR backend")),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => shell::completions(args.shell),
+        Command::Man => shell::man(),
+        Command::Schema(args) => schema::print(args.document),
     }
 }
 
