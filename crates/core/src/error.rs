@@ -435,36 +435,29 @@ impl Error {
     }
 
     /// Sets the provider (and keeps it if already set by a deeper layer).
-    pub fn with_provider(mut self, provider: ProviderKind) -> Self {
-        self.details_mut().context.provider.get_or_insert(provider);
-        self
+    pub fn with_provider(self, provider: ProviderKind) -> Self {
+        self.with_context(&ErrorContext {
+            provider: Some(provider),
+            ..ErrorContext::default()
+        })
     }
 
     /// Sets the source label, unless already set.
-    pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.source.is_none() {
-            ctx.source = Some(source.into());
-        }
-        self
+    pub fn with_source(self, source: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext {
+            source: Some(source.into()),
+            ..ErrorContext::default()
+        })
     }
 
     /// Sets the operation, unless already set.
-    pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.operation.is_none() {
-            ctx.operation = Some(operation.into());
-        }
-        self
+    pub fn with_operation(self, operation: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext::default().with_operation(operation))
     }
 
     /// Sets the target, unless already set.
-    pub fn with_target(mut self, target: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.target.is_none() {
-            ctx.target = Some(target.into());
-        }
-        self
+    pub fn with_target(self, target: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext::default().with_target(Some(target)))
     }
 
     /// Sets the HTTP status.
