@@ -12,7 +12,6 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use chrono::Utc;
 use futures::future::ready;
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -26,10 +25,12 @@ use crate::core::{
     Capabilities, Error, ErrorKind, HttpStatsSnapshot, Registry, RegistryProvider,
     RegistryProviderExt, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
+use crate::factory_table::ProviderFactories;
 use crate::failure::Failure;
 use crate::filter::{Filter, RepositoryMatcher};
 use crate::limiter::LimitedProvider;
 use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
+use crate::report_builder::ReportBuilder;
 
 /// How much of each repository's tags an inventory lists.
 ///
@@ -212,6 +213,16 @@ impl Inventory {
         Ok(Inventory::new(config.build_providers(env)?))
     }
 
+    /// [`from_config_in`](Inventory::from_config_in) with the kinds of `factories` (the
+    /// built-in backends plus an embedder's own, see [`ProviderFactories::with`]).
+    pub fn from_config_with(
+        config: &Config,
+        env: &Environment,
+        factories: &ProviderFactories,
+    ) -> Result<Self> {
+        Ok(Inventory::new(config.build_providers_with(env, factories)?))
+    }
+
     /// Replaces the options. An [`InvalidConfig`](crate::ErrorKind::InvalidConfig) error when
     /// a limit is 0, the glob does not parse, or the filter names a source that is not one of
     /// the providers.
@@ -263,6 +274,24 @@ impl Inventory {
             .filter(move |(_, p)| wanted.is_empty() || wanted.contains(&p.source().name))
     }
 
+    /// The sources a run lists (those the source filter selects), in order.
+    pub fn selected_sources(&self) -> Vec<&Source> {
+        self.selected().map(|(_, p)| p.source()).collect()
+    }
+
+    /// Every source's name, selected or not, in order: the report's source order.
+    pub fn source_order(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .map(|p| p.source().name.clone())
+            .collect()
+    }
+
+    /// A [`ReportBuilder`] for this inventory's events, in its source order, started now.
+    pub fn report_builder(&self) -> ReportBuilder {
+        ReportBuilder::new(self.source_order())
+    }
+
     /// Runs the inventory, yielding events as they arrive: repositories (with their tags at
     /// the requested depth) and failures, interleaved across sources, and for every selected
     /// source a final [`InventoryEvent::SourceFinished`]. The stream ends after the last
@@ -276,46 +305,14 @@ impl Inventory {
     }
 
     /// Runs the inventory to the end and returns the report, in deterministic order (see
-    /// [`InventoryReport`]).
+    /// [`InventoryReport`] and [`ReportBuilder`]).
     pub async fn collect(&self) -> InventoryReport {
-        let generated_at = Utc::now();
-        let mut registries: Vec<(usize, Registry)> = Vec::new();
-        let mut repositories: Vec<(usize, Repository)> = Vec::new();
-        let mut errors: Vec<(usize, Failure)> = Vec::new();
-        let mut summaries: Vec<Option<SourceSummary>> = vec![None; self.providers.len()];
-        let mut events = self.indexed_events();
-        while let Some((index, event)) = events.next().await {
-            match event {
-                InventoryEvent::Repository(repo) => repositories.push((index, *repo)),
-                InventoryEvent::Registry(registry) => registries.push((index, *registry)),
-                InventoryEvent::Failure(failure) => errors.push((index, failure)),
-                InventoryEvent::SourceFinished(summary) => {
-                    if let Some(slot) = summaries.get_mut(index) {
-                        *slot = Some(summary);
-                    }
-                }
-            }
+        let mut builder = self.report_builder();
+        let mut events = self.stream();
+        while let Some(event) = events.next().await {
+            builder.push(event);
         }
-        repositories.sort_by(|(ia, a), (ib, b)| {
-            ia.cmp(ib)
-                .then_with(|| a.registry.cmp(&b.registry))
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        errors.sort_by(|(ia, a), (ib, b)| {
-            ia.cmp(ib)
-                .then_with(|| a.operation.cmp(&b.operation))
-                .then_with(|| a.target.cmp(&b.target))
-                .then_with(|| a.message.cmp(&b.message))
-        });
-        let mut report = InventoryReport::new(
-            summaries.into_iter().flatten().collect(),
-            repositories.into_iter().map(|(_, r)| r).collect(),
-            errors.into_iter().map(|(_, f)| f).collect(),
-        );
-        registries.sort_by(|(ia, a), (ib, b)| ia.cmp(ib).then_with(|| a.name.cmp(&b.name)));
-        report.registries = registries.into_iter().map(|(_, r)| r).collect();
-        report.generated_at = generated_at;
-        report
+        builder.finish()
     }
 
     /// Every selected source's events, tagged with the source's position.

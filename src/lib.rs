@@ -36,12 +36,15 @@
 //! - [`Inventory`] lists many [`RegistryProvider`]s concurrently under a global and a
 //!   per-source limit on requests in flight, streams [`InventoryEvent`]s as they arrive
 //!   ([`Inventory::stream`]) or collects an [`InventoryReport`] in deterministic order
-//!   ([`Inventory::collect`]). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
+//!   ([`Inventory::collect`], built by the one [`ReportBuilder`]; its [`Outcome`] is complete,
+//!   partial or nothing listed). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
 //!   [`Filter`]. Failures are data: each is a [`Failure`], and each source ends with a
 //!   [`SourceSummary`] whose [`SourceStatus`] is `ok`, `partial` or `failed`.
 //! - [`Config`] reads the TOML configuration ([`ProviderConfig`] per source) or builds sources
 //!   from the vendors' environment variables ([`Config::from_env`]); [`Environment`] says where
-//!   variables are read from.
+//!   variables and the home directory are read from. Each entry is checked and built by the
+//!   [`ProviderFactory`] of its kind, from the [`ProviderFactories`] table (the built-in
+//!   backends, plus any kind an embedder registers).
 //! - Everything of [`reginv_core`] is re-exported at the root ([`Repository`], [`Tag`],
 //!   [`Error`], [`RegistryProvider`], [`Page`], …) and as [`core`].
 //! - [`ncp`] (cargo feature `ncp`, default) is the NCR backend, [`reginv_ncp`]; [`huawei`]
@@ -52,21 +55,20 @@
 pub use reginv_core as core;
 pub use reginv_core::*;
 
-#[cfg(feature = "huawei")]
-pub use reginv_huawei as huawei;
-#[cfg(feature = "ncp")]
-pub use reginv_ncp as ncp;
-
 pub mod config;
+mod factory_table;
 mod failure;
 mod filter;
 mod inventory;
 mod limiter;
 mod recent;
 mod report;
+mod report_builder;
 
-pub use config::{Config, Environment, ProviderConfig};
+pub use config::{Config, ProviderConfig};
+pub use factory_table::*;
 pub use failure::Failure;
 pub use filter::Filter;
 pub use inventory::{Inventory, InventoryOptions, TagDepth};
 pub use report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary, SCHEMA_VERSION};
+pub use report_builder::{Outcome, ReportBuilder};

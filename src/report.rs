@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{ProviderKind, Registry, Repository, Source};
 use crate::failure::Failure;
+use crate::report_builder::Outcome;
 
 /// The version of the [`InventoryReport`] JSON schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -179,25 +180,18 @@ impl InventoryReport {
         }
     }
 
-    /// The process exit status this report calls for: `0` when complete; `1` when there were
-    /// no sources or every source failed (nothing could be listed); `2` when something was
-    /// listed but the report is incomplete.
+    /// How the inventory ended: complete, partial, or nothing listed (no sources, or every
+    /// source failed).
+    pub fn outcome(&self) -> Outcome {
+        Outcome::of(&self.sources, self.complete)
+    }
+
+    /// The process exit status the [`outcome`](InventoryReport::outcome) maps to
+    /// ([`Outcome::exit_code`]): `0` when complete; `1` when there were no sources or every
+    /// source failed (nothing could be listed); `2` when something was listed but the report is
+    /// incomplete.
     pub fn exit_code(&self) -> i32 {
-        if self.sources.is_empty() {
-            return 1;
-        }
-        if self.complete {
-            return 0;
-        }
-        if self
-            .sources
-            .iter()
-            .all(|s| s.status == SourceStatus::Failed)
-        {
-            1
-        } else {
-            2
-        }
+        self.outcome().exit_code()
     }
 
     /// Total tags over every repository.

@@ -1,7 +1,16 @@
 //! Tests of configuration parsing, validation, environment sources and provider building.
+// The tests configure both built-in backends.
+#![cfg(all(feature = "ncp", feature = "huawei"))]
 
 use super::*;
+use crate::core::BackendConfig;
 use crate::core::ErrorKind;
+use crate::ProviderFactories;
+
+/// `key`'s string in `entry`.
+fn text(entry: &ProviderConfig, key: &str) -> Option<String> {
+    entry.string(key).unwrap()
+}
 
 const SECRET: &str = "s3cr3t-VALUE-that-must-not-leak";
 
@@ -45,17 +54,25 @@ fn the_documented_example_parses() {
     assert_eq!(config.providers.len(), 2);
     let ncp = &config.providers[0];
     assert_eq!(
-        (ncp.name.as_str(), ncp.kind.as_str(), ncp.region.as_str()),
+        (
+            ncp.name(),
+            ncp.kind(),
+            text(ncp, "region").unwrap().as_str()
+        ),
         ("ncp-kr", "ncp", "kr")
     );
-    assert_eq!(ncp.endpoint.as_deref(), Some("http://127.0.0.1:18080"));
-    assert_eq!(ncp.access_key.as_deref(), Some("AKID"));
-    assert_eq!(ncp.secret_key.as_ref().map(|s| s.expose()), Some(SECRET));
+    assert_eq!(
+        text(ncp, "endpoint").as_deref(),
+        Some("http://127.0.0.1:18080")
+    );
+    assert_eq!(text(ncp, "access_key").as_deref(), Some("AKID"));
+    let secret = ncp.secret("secret_key").unwrap();
+    assert_eq!(secret.as_ref().map(|s| s.expose()), Some(SECRET));
     let swr = config.provider("swr-ap").unwrap();
-    assert_eq!(swr.access_key_env.as_deref(), Some("MY_AK"));
-    assert_eq!(swr.page_size, Some(500));
-    assert_eq!(swr.max_rps, Some(20.0));
-    assert_eq!(swr.allow_insecure_http, Some(false));
+    assert_eq!(text(swr, "access_key_env").as_deref(), Some("MY_AK"));
+    assert_eq!(swr.integer("page_size").unwrap(), Some(500));
+    assert_eq!(swr.number("max_rps").unwrap(), Some(20.0));
+    assert_eq!(swr.boolean("allow_insecure_http").unwrap(), Some(false));
     assert!(config.validate().is_ok());
 }
 
@@ -285,18 +302,24 @@ fn from_env_builds_one_source_per_vendor() {
     ]);
     let config = Config::from_environment(&env).unwrap().unwrap();
     assert_eq!(config.origin, "environment");
-    let names: Vec<&str> = config.providers.iter().map(|p| p.name.as_str()).collect();
+    let names: Vec<&str> = config.providers.iter().map(|p| p.name()).collect();
     assert_eq!(names, ["ncp-sgn", "huawei-cn-north-4"]);
     let ncp = &config.providers[0];
-    assert_eq!(ncp.region, "sgn");
-    assert_eq!(ncp.access_key_env.as_deref(), Some("NCLOUD_ACCESS_KEY_ID"));
-    assert_eq!(ncp.secret_key_env.as_deref(), Some("NCLOUD_SECRET_KEY"));
+    assert_eq!(text(ncp, "region").unwrap(), "sgn");
+    assert_eq!(
+        text(ncp, "access_key_env").as_deref(),
+        Some("NCLOUD_ACCESS_KEY_ID")
+    );
+    assert_eq!(
+        text(ncp, "secret_key_env").as_deref(),
+        Some("NCLOUD_SECRET_KEY")
+    );
     let keys = ncp.access_keys(&env).unwrap().unwrap();
     assert_eq!(keys.access_key, "AK1");
     assert_eq!(keys.secret_key.expose(), SECRET);
     let swr = &config.providers[1];
-    assert_eq!(swr.project_id.as_deref(), Some("p1"));
-    assert_eq!(swr.security_token_env, None);
+    assert_eq!(text(swr, "project_id").as_deref(), Some("p1"));
+    assert_eq!(text(swr, "security_token_env"), None);
     assert!(!format!("{config:?}").contains(SECRET));
 
     let ncp_only = Environment::from_vars([
@@ -305,7 +328,7 @@ fn from_env_builds_one_source_per_vendor() {
     ]);
     let config = Config::from_environment(&ncp_only).unwrap().unwrap();
     assert_eq!(config.providers.len(), 1);
-    assert_eq!(config.providers[0].name, "ncp-kr", "NCP defaults to kr");
+    assert_eq!(config.providers[0].name(), "ncp-kr", "NCP defaults to kr");
 }
 
 #[test]
@@ -359,7 +382,7 @@ fn key_variables_are_read_from_the_environment_given() {
         .access_keys(&Environment::from_vars([("X", "Y")]))
         .unwrap()
         .is_some());
-    let bare = ProviderConfig::new("n", "ncp", "kr");
+    let bare = ProviderConfig::new("n", "ncp").with("region", "kr");
     assert!(bare
         .access_keys(&Environment::from_vars([("X", "Y")]))
         .unwrap()
@@ -370,9 +393,11 @@ fn key_variables_are_read_from_the_environment_given() {
 #[test]
 fn builds_ncp_providers_with_the_entry_settings() {
     let config = parse(VALID).unwrap();
-    let ncp = config.providers[0]
-        .ncp_config(&Environment::from_vars([("X", "Y")]))
-        .unwrap();
+    let ncp = reginv_ncp::NcpConfig::from_entry(
+        &config.providers[0],
+        &Environment::from_vars([("X", "Y")]),
+    )
+    .unwrap();
     assert_eq!(ncp.name, "ncp-kr");
     assert_eq!(ncp.region, reginv_ncp::NcpRegion::Kr);
     assert_eq!(ncp.endpoint.as_deref(), Some("http://127.0.0.1:18080"));
@@ -380,15 +405,13 @@ fn builds_ncp_providers_with_the_entry_settings() {
         ncp.credentials.as_ref().map(|k| k.access_key.as_str()),
         Some("AKID")
     );
-    let provider = config.providers[0]
-        .provider(&Environment::from_vars([("X", "Y")]))
+    let provider = ProviderFactories::builtin()
+        .build_entry(&config.providers[0], &Environment::from_vars([("X", "Y")]))
         .unwrap();
     assert_eq!(provider.source().name, "ncp-kr");
     assert_eq!(provider.source().provider, crate::core::ProviderKind::NCP);
     assert!(
-        config.providers[1]
-            .ncp_config(&Environment::process())
-            .is_err(),
+        reginv_ncp::NcpConfig::from_entry(&config.providers[1], &Environment::process()).is_err(),
         "kind huawei"
     );
 }
@@ -396,10 +419,10 @@ fn builds_ncp_providers_with_the_entry_settings() {
 #[cfg(feature = "huawei")]
 #[test]
 fn builds_huawei_credentials_from_the_entry() {
-    use reginv_huawei::HuaweiCredentials;
+    use reginv_huawei::{HuaweiConfig, HuaweiCredentials};
     let env = Environment::from_vars([("MY_AK", "AK"), ("MY_SK", SECRET), ("TOK", "token-1")]);
     let config = parse(VALID).unwrap();
-    let swr = config.providers[1].huawei_config(&env).unwrap();
+    let swr = HuaweiConfig::from_entry(&config.providers[1], &env).unwrap();
     assert_eq!(swr.page_size, 500);
     assert_eq!(
         swr.project_id.as_deref(),
@@ -411,19 +434,19 @@ fn builds_huawei_credentials_from_the_entry() {
     );
 
     let mut temporary = config.providers[1].clone();
-    temporary.security_token_env = Some("TOK".into());
-    let swr = temporary.huawei_config(&env).unwrap();
+    temporary.set("security_token_env", "TOK");
+    let swr = HuaweiConfig::from_entry(&temporary, &env).unwrap();
     assert!(matches!(
         swr.credentials,
         Some(HuaweiCredentials::Temporary { .. })
     ));
 
-    let mut token = ProviderConfig::new("t", "huawei", "ap-southeast-1");
-    token.token_env = Some("TOK".into());
-    let swr = token.huawei_config(&env).unwrap();
+    let mut token = ProviderConfig::new("t", "huawei").with("region", "ap-southeast-1");
+    token.set("token_env", "TOK");
+    let swr = HuaweiConfig::from_entry(&token, &env).unwrap();
     assert!(matches!(swr.credentials, Some(HuaweiCredentials::Token(_))));
-    token.token_env = Some("UNSET".into());
-    let err = token.huawei_config(&env).unwrap_err();
+    token.set("token_env", "UNSET");
+    let err = HuaweiConfig::from_entry(&token, &env).unwrap_err();
     assert!(
         err.to_string()
             .contains("key `token_env`: names the environment variable UNSET"),
@@ -449,8 +472,8 @@ fn build_errors_name_origin_and_entry() {
 fn validate_checks_configs_built_in_code() {
     let config = Config::new(
         vec![
-            ProviderConfig::new("a", "ncp", "kr"),
-            ProviderConfig::new("a", "ncp", "jpn"),
+            ProviderConfig::new("a", "ncp").with("region", "kr"),
+            ProviderConfig::new("a", "ncp").with("region", "jpn"),
         ],
         "code",
     );

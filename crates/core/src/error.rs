@@ -6,6 +6,7 @@
 //! No transport library's error type appears in this API, and messages never carry secrets.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -116,6 +117,32 @@ impl ErrorContext {
     fn is_empty(&self) -> bool {
         *self == ErrorContext::default()
     }
+
+    /// The context of everything the source labelled `source` of `provider` does.
+    pub fn of(provider: ProviderKind, source: impl Into<String>) -> Self {
+        ErrorContext {
+            provider: Some(provider),
+            source: Some(source.into()),
+            ..ErrorContext::default()
+        }
+    }
+
+    /// The context of everything `source` does: its provider and its label.
+    pub fn of_source(source: &crate::model::Source) -> Self {
+        ErrorContext::of(source.provider.clone(), source.name.clone())
+    }
+
+    /// This context, doing `operation`.
+    pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
+        self.operation = Some(operation.into());
+        self
+    }
+
+    /// This context, about `target` (when there is one).
+    pub fn with_target<T: Into<String>>(mut self, target: Option<T>) -> Self {
+        self.target = target.map(Into::into);
+        self
+    }
 }
 
 impl fmt::Display for ErrorContext {
@@ -147,14 +174,25 @@ impl fmt::Display for ErrorContext {
 }
 
 /// The message and context every [`Error`] variant carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ErrorDetails {
     /// What happened, in words (never containing a secret).
     pub message: String,
     /// Where it happened.
     pub context: ErrorContext,
+    /// The lower-level error this one comes from (a transport failure), reachable through
+    /// [`std::error::Error::source`]; not compared by `==`.
+    cause: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
 }
+
+impl PartialEq for ErrorDetails {
+    fn eq(&self, other: &Self) -> bool {
+        self.message == other.message && self.context == other.context
+    }
+}
+
+impl Eq for ErrorDetails {}
 
 impl fmt::Display for ErrorDetails {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,26 +205,20 @@ impl fmt::Display for ErrorDetails {
 }
 
 /// Everything that can go wrong in reginv.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// The credentials were rejected. Never retried.
-    #[error("authentication failed: {0}")]
     Authentication(Box<ErrorDetails>),
     /// The credentials may not do this. Never retried.
-    #[error("permission denied: {0}")]
     Permission(Box<ErrorDetails>),
     /// The thing asked for does not exist.
-    #[error("not found: {0}")]
     NotFound(Box<ErrorDetails>),
     /// The thing to create exists already.
-    #[error("conflict: {0}")]
     Conflict(Box<ErrorDetails>),
     /// The vendor refused the request as malformed.
-    #[error("invalid request: {0}")]
     InvalidRequest(Box<ErrorDetails>),
     /// The vendor throttled the request; `retry_after` is what it asked us to wait.
-    #[error("rate limited: {details}")]
     RateLimited {
         /// Message and context.
         details: Box<ErrorDetails>,
@@ -194,26 +226,70 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
     /// The vendor failed.
-    #[error("server error: {0}")]
     Server(Box<ErrorDetails>),
     /// The connection failed or broke.
-    #[error("network error: {0}")]
     Network(Box<ErrorDetails>),
     /// The request timed out.
-    #[error("timed out: {0}")]
     Timeout(Box<ErrorDetails>),
     /// The response could not be decoded.
-    #[error("could not decode response: {0}")]
     Decode(Box<ErrorDetails>),
     /// The server broke the API's contract (for example paging that would loop forever).
-    #[error("protocol violation: {0}")]
     Protocol(Box<ErrorDetails>),
     /// The configuration is missing or invalid.
-    #[error("invalid configuration: {0}")]
     InvalidConfig(Box<ErrorDetails>),
     /// The provider does not support this.
-    #[error("unsupported: {0}")]
     Unsupported(Box<ErrorDetails>),
+}
+
+/// Every variant's details, by reference (`&`) or by `&mut`: one match for both accessors.
+macro_rules! details_of {
+    ($error:expr) => {
+        match $error {
+            Error::Authentication(d)
+            | Error::Permission(d)
+            | Error::NotFound(d)
+            | Error::Conflict(d)
+            | Error::InvalidRequest(d)
+            | Error::Server(d)
+            | Error::Network(d)
+            | Error::Timeout(d)
+            | Error::Decode(d)
+            | Error::Protocol(d)
+            | Error::InvalidConfig(d)
+            | Error::Unsupported(d) => d,
+            Error::RateLimited { details, .. } => details,
+        }
+    };
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self.kind() {
+            ErrorKind::Authentication => "authentication failed",
+            ErrorKind::Permission => "permission denied",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::Server => "server error",
+            ErrorKind::Network => "network error",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Decode => "could not decode response",
+            ErrorKind::Protocol => "protocol violation",
+            ErrorKind::InvalidConfig => "invalid configuration",
+            ErrorKind::Unsupported => "unsupported",
+        };
+        write!(f, "{label}: {}", self.details())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.details()
+            .cause
+            .as_deref()
+            .map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl Error {
@@ -222,6 +298,7 @@ impl Error {
         let d = Box::new(ErrorDetails {
             message: message.into(),
             context: ErrorContext::default(),
+            cause: None,
         });
         match kind {
             ErrorKind::Authentication => Error::Authentication(d),
@@ -289,39 +366,11 @@ impl Error {
 
     /// The message and context.
     pub fn details(&self) -> &ErrorDetails {
-        match self {
-            Error::Authentication(d)
-            | Error::Permission(d)
-            | Error::NotFound(d)
-            | Error::Conflict(d)
-            | Error::InvalidRequest(d)
-            | Error::Server(d)
-            | Error::Network(d)
-            | Error::Timeout(d)
-            | Error::Decode(d)
-            | Error::Protocol(d)
-            | Error::InvalidConfig(d)
-            | Error::Unsupported(d) => d,
-            Error::RateLimited { details, .. } => details,
-        }
+        details_of!(self)
     }
 
     fn details_mut(&mut self) -> &mut ErrorDetails {
-        match self {
-            Error::Authentication(d)
-            | Error::Permission(d)
-            | Error::NotFound(d)
-            | Error::Conflict(d)
-            | Error::InvalidRequest(d)
-            | Error::Server(d)
-            | Error::Network(d)
-            | Error::Timeout(d)
-            | Error::Decode(d)
-            | Error::Protocol(d)
-            | Error::InvalidConfig(d)
-            | Error::Unsupported(d) => d,
-            Error::RateLimited { details, .. } => details,
-        }
+        details_of!(self)
     }
 
     /// The message without context.
@@ -366,37 +415,49 @@ impl Error {
         self
     }
 
-    /// Sets the provider (and keeps it if already set by a deeper layer).
-    pub fn with_provider(mut self, provider: ProviderKind) -> Self {
-        self.details_mut().context.provider.get_or_insert(provider);
+    /// Fills the provider, source, operation and target this error does not have yet from
+    /// `context` (a deeper layer's values win); status, code and request id are left alone.
+    /// The one way every layer (HTTP client, paging, backends) adds where an error happened.
+    pub fn with_context(mut self, context: &ErrorContext) -> Self {
+        let ctx = &mut self.details_mut().context;
+        fill(&mut ctx.provider, &context.provider);
+        fill(&mut ctx.source, &context.source);
+        fill(&mut ctx.operation, &context.operation);
+        fill(&mut ctx.target, &context.target);
         self
+    }
+
+    /// Keeps `cause` (a transport library's error, with no secret in it) as this error's
+    /// [`source`](std::error::Error::source).
+    pub fn with_cause(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.details_mut().cause = Some(Arc::new(cause));
+        self
+    }
+
+    /// Sets the provider (and keeps it if already set by a deeper layer).
+    pub fn with_provider(self, provider: ProviderKind) -> Self {
+        self.with_context(&ErrorContext {
+            provider: Some(provider),
+            ..ErrorContext::default()
+        })
     }
 
     /// Sets the source label, unless already set.
-    pub fn with_source(mut self, source: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.source.is_none() {
-            ctx.source = Some(source.into());
-        }
-        self
+    pub fn with_source(self, source: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext {
+            source: Some(source.into()),
+            ..ErrorContext::default()
+        })
     }
 
     /// Sets the operation, unless already set.
-    pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.operation.is_none() {
-            ctx.operation = Some(operation.into());
-        }
-        self
+    pub fn with_operation(self, operation: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext::default().with_operation(operation))
     }
 
     /// Sets the target, unless already set.
-    pub fn with_target(mut self, target: impl Into<String>) -> Self {
-        let ctx = &mut self.details_mut().context;
-        if ctx.target.is_none() {
-            ctx.target = Some(target.into());
-        }
-        self
+    pub fn with_target(self, target: impl Into<String>) -> Self {
+        self.with_context(&ErrorContext::default().with_target(Some(target)))
     }
 
     /// Sets the HTTP status.
@@ -421,9 +482,49 @@ impl Error {
     }
 }
 
+/// Sets `slot` to `value` when it is unset.
+fn fill<T: Clone>(slot: &mut Option<T>, value: &Option<T>) {
+    if slot.is_none() {
+        slot.clone_from(value);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_context_fills_only_what_is_unset() {
+        let deeper = Error::decode("bad page")
+            .with_operation("list_tags")
+            .with_target("reg/app");
+        let source = crate::model::Source::new("ncp-kr", ProviderKind::NCP, "kr", "https://x");
+        let context = ErrorContext::of_source(&source)
+            .with_operation("inventory")
+            .with_target(Some("reg"));
+        let err = deeper.with_context(&context);
+        let ctx = err.context();
+        assert_eq!(ctx.provider, Some(ProviderKind::NCP));
+        assert_eq!(ctx.source.as_deref(), Some("ncp-kr"));
+        assert_eq!(ctx.operation.as_deref(), Some("list_tags"));
+        assert_eq!(ctx.target.as_deref(), Some("reg/app"));
+        assert_eq!(err.kind(), ErrorKind::Decode);
+    }
+
+    #[test]
+    fn a_cause_is_the_error_source_and_is_not_compared() {
+        use std::error::Error as _;
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        let err = Error::new(ErrorKind::Network, "connection broke").with_cause(io);
+        let source = err.source().expect("the cause is reachable");
+        assert_eq!(source.to_string(), "reset by peer");
+        assert_eq!(
+            err.details(),
+            Error::new(ErrorKind::Network, "connection broke").details()
+        );
+        assert!(Error::decode("x").source().is_none());
+        assert_eq!(err.to_string(), "network error: connection broke");
+    }
 
     #[test]
     fn display_carries_kind_message_and_context() {

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method};
 pub use url::Url;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorContext, ErrorKind, Result};
 use crate::model::{ProviderKind, Source};
 use crate::retry::{parse_retry_after, RetryPolicy};
 
@@ -406,14 +406,13 @@ impl HttpClient {
     pub async fn send(&self, request: HttpRequest) -> Result<HttpResponse> {
         let result = self.send_checked(&request).await;
         result.map_err(|e| {
-            let e = e
-                .with_provider(self.provider.clone())
-                .with_source(self.source.clone())
-                .with_operation(request.operation.clone());
-            match &request.target {
-                Some(t) => e.with_target(t.clone()),
-                None => e,
-            }
+            e.with_context(&ErrorContext {
+                provider: Some(self.provider.clone()),
+                source: Some(self.source.clone()),
+                operation: Some(request.operation.clone()),
+                target: request.target.clone(),
+                ..ErrorContext::default()
+            })
         })
     }
 
@@ -618,8 +617,8 @@ impl HttpClient {
         } else {
             ErrorKind::Network
         };
-        let chain = describe_chain(&error.without_url());
-        Error::new(kind, describe_transport(url, &chain))
+        let error = error.without_url();
+        Error::new(kind, describe_transport(url, &describe_chain(&error))).with_cause(error)
     }
 }
 
@@ -658,19 +657,7 @@ fn reworded(original: &Error, message: String) -> Error {
 /// [`reworded`] without the HTTP status.
 fn reworded_without_status(original: &Error, message: String) -> Error {
     let ctx = original.context();
-    let mut error = Error::new(original.kind(), message);
-    if let Some(p) = &ctx.provider {
-        error = error.with_provider(p.clone());
-    }
-    if let Some(s) = &ctx.source {
-        error = error.with_source(s.clone());
-    }
-    if let Some(o) = &ctx.operation {
-        error = error.with_operation(o.clone());
-    }
-    if let Some(t) = &ctx.target {
-        error = error.with_target(t.clone());
-    }
+    let mut error = Error::new(original.kind(), message).with_context(ctx);
     if let Some(c) = &ctx.code {
         error = error.with_code(c.clone());
     }
@@ -930,6 +917,8 @@ mod tests {
             "{err}"
         );
         assert_eq!(client.stats().transport_errors, 4);
+        let cause = std::error::Error::source(&err).expect("the transport error is the source");
+        assert!(!cause.to_string().is_empty());
     }
 
     #[test]

@@ -13,6 +13,12 @@
 //! - [`retry`]: [`RetryPolicy`], exponential backoff with full jitter that honours `Retry-After`.
 //! - [`credentials`]: [`AccessKeyPair`] and [`SecretString`], which never print their secret.
 //! - [`http`]: [`HttpClient`], the signed, retrying, counted HTTP client the backends share.
+//! - [`client_options`]: [`ClientOptions`] and [`ProviderCore`], what every HTTP backend's
+//!   configuration and provider repeat, written once.
+//! - [`config_entry`]: [`ConfigEntry`], one configured source as a key → value table with
+//!   positions, which each backend reads its own keys from; [`environment`]: [`Environment`],
+//!   the only place variables and the home directory are read from; [`factory`]:
+//!   [`ProviderFactory`], how a backend is built from an entry or the environment.
 //!
 //! ```
 //! use reginv_core::{ProviderKind, Repository, Source};
@@ -25,16 +31,26 @@
 
 #![warn(missing_docs)]
 
+pub mod client_options;
+pub mod config_entry;
 pub mod credentials;
+pub mod environment;
 pub mod error;
+pub mod factory;
 pub mod http;
 pub mod model;
 pub mod paging;
 pub mod provider;
 pub mod retry;
 
+pub use client_options::{ClientOptions, PageLimits, ProviderCore, CLIENT_KEYS};
+pub use config_entry::{
+    ConfigEntry, ConfigValue, EntryLocation, Position, ACCESS_KEY_KEYS, ENTRY_KEYS,
+};
 pub use credentials::{AccessKeyPair, SecretString};
+pub use environment::Environment;
 pub use error::{Error, ErrorContext, ErrorKind, Result};
+pub use factory::{BackendConfig, BackendFactory, ProviderFactory};
 pub use http::{
     ErrorDecoder, HttpClient, HttpClientConfig, HttpRequest, HttpResponse, HttpStats,
     HttpStatsSnapshot, RequestSigner, SignableRequest,

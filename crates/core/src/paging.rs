@@ -443,21 +443,7 @@ enum Verdict<T> {
 impl<T: Clone + PartialEq, F> PageLoop<T, F> {
     fn fail(&mut self, message: String) -> Error {
         self.phase = Phase::Done;
-        let mut err = Error::protocol(message);
-        let ctx = &self.context;
-        if let Some(p) = &ctx.provider {
-            err = err.with_provider(p.clone());
-        }
-        if let Some(s) = &ctx.source {
-            err = err.with_source(s.clone());
-        }
-        if let Some(o) = &ctx.operation {
-            err = err.with_operation(o.clone());
-        }
-        if let Some(t) = &ctx.target {
-            err = err.with_target(t.clone());
-        }
-        err
+        Error::protocol(message).with_context(&self.context)
     }
 
     fn cap_error(&mut self, needed: u64) -> Error {

@@ -192,13 +192,9 @@ pub trait RegistryProvider: Send + Sync + fmt::Debug + 'static {
 }
 
 fn context(source: &Source, operation: &str, target: Option<String>) -> ErrorContext {
-    ErrorContext {
-        provider: Some(source.provider.clone()),
-        source: Some(source.name.clone()),
-        operation: Some(operation.to_string()),
-        target,
-        ..ErrorContext::default()
-    }
+    ErrorContext::of_source(source)
+        .with_operation(operation)
+        .with_target(target)
 }
 
 /// Streams over every page, for any provider. Implemented for `Arc<P>` where

@@ -12,11 +12,13 @@
 //! assert_eq!(default_endpoint("eu-west-101"), "https://swr-api.eu-west-101.myhuaweicloud.eu");
 //! ```
 
-use reginv_core::{Error, HttpClientConfig, PagingOptions, Result};
+use reginv_core::{client_options_builders, ClientOptions, Environment, Error, Result};
 
 use crate::credentials::HuaweiCredentials;
 
-/// The default number of items per page (SWR's own default).
+/// The number of items per page when neither the code nor the configuration says: SWR's own
+/// default, the same whether the crate is embedded or configured through a `reginv.toml`
+/// entry. Ask for up to [`MAX_PAGE_SIZE`] (`page_size = 1000`) for the fewest requests.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 /// The largest page SWR serves.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -31,7 +33,21 @@ pub fn default_endpoint(region: &str) -> String {
     }
 }
 
+/// Whether `region` looks like a Huawei Cloud region name (lower-case letters, digits, `-`).
+pub fn is_region_name(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 /// The configuration of one SWR source (an account in a region).
+///
+/// The shared client settings (endpoint override, page size 1 to 1000, default
+/// [`DEFAULT_PAGE_SIZE`], timeouts, retries, rate cap, paging limits) are its
+/// [`ClientOptions`], reachable as fields (`config.page_size`) and with the builder methods
+/// `with_endpoint`, `with_page_size`, `with_http` and `with_paging`; without an endpoint, the
+/// region's [`default_endpoint`] is used.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct HuaweiConfig {
@@ -39,21 +55,20 @@ pub struct HuaweiConfig {
     pub name: String,
     /// The region, e.g. `ap-southeast-1`.
     pub region: String,
-    /// An endpoint override (e.g. the emulator's `http://127.0.0.1:PORT`); `None` uses
-    /// [`default_endpoint`] of the region.
-    pub endpoint: Option<String>,
-    /// The credentials; `None` resolves them with [`credentials::resolve`](crate::credentials::resolve).
+    /// The credentials; `None` resolves them with
+    /// [`credentials::resolve_in`](crate::credentials::resolve_in) from
+    /// [`environment`](HuaweiConfig::environment).
     pub credentials: Option<HuaweiCredentials>,
     /// The project id sent as `X-Project-Id`; when `None` and the credentials are resolved from
     /// the environment or the credentials file, the project id found there is used.
     pub project_id: Option<String>,
-    /// Items per page, 1 to 1000 (default 100).
-    pub page_size: u32,
-    /// Connection, timeout and retry settings.
-    pub http: HttpClientConfig,
-    /// Limits of every listing (page cap).
-    pub paging: PagingOptions,
+    /// Where credentials are looked up when none are given (default: the process environment).
+    pub environment: Environment,
+    /// Endpoint, page size, HTTP settings and paging limits.
+    pub client: ClientOptions,
 }
+
+client_options_builders!(HuaweiConfig, client);
 
 impl HuaweiConfig {
     /// A configuration for source `name` in `region`, with defaults for everything else.
@@ -61,19 +76,11 @@ impl HuaweiConfig {
         HuaweiConfig {
             name: name.into(),
             region: region.into(),
-            endpoint: None,
             credentials: None,
             project_id: None,
-            page_size: DEFAULT_PAGE_SIZE,
-            http: HttpClientConfig::default(),
-            paging: PagingOptions::default(),
+            environment: Environment::process(),
+            client: ClientOptions::new(DEFAULT_PAGE_SIZE),
         }
-    }
-
-    /// Sets the endpoint override.
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
     }
 
     /// Sets explicit credentials.
@@ -88,21 +95,9 @@ impl HuaweiConfig {
         self
     }
 
-    /// Sets the page size (validated by [`HuaweiProvider::new`](crate::HuaweiProvider::new)).
-    pub fn with_page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
-
-    /// Sets the HTTP settings.
-    pub fn with_http(mut self, http: HttpClientConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Sets the paging limits.
-    pub fn with_paging(mut self, paging: PagingOptions) -> Self {
-        self.paging = paging;
+    /// Looks credentials up in `environment` instead of the process environment.
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
         self
     }
 
@@ -126,20 +121,13 @@ impl HuaweiConfig {
             ))
             .with_source(self.name.clone()));
         }
-        if self.endpoint.is_none() {
-            let region = self.region.trim();
-            let valid = !region.is_empty()
-                && region
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !valid {
-                return Err(Error::config(format!(
-                    "{:?} is not a Huawei Cloud region (expected e.g. ap-southeast-1), and no \
-                     endpoint was given",
-                    self.region
-                ))
-                .with_source(self.name.clone()));
-            }
+        if self.endpoint.is_none() && !is_region_name(self.region.trim()) {
+            return Err(Error::config(format!(
+                "{:?} is not a Huawei Cloud region (expected e.g. ap-southeast-1), and no \
+                 endpoint was given",
+                self.region
+            ))
+            .with_source(self.name.clone()));
         }
         if let Some(project) = &self.project_id {
             if project.trim().is_empty() {

@@ -25,7 +25,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use reginv_core::{AccessKeyPair, Error, Result, SecretString};
+use reginv_core::{AccessKeyPair, Environment, Error, Result, SecretString};
 
 use crate::signing::HuaweiSigner;
 
@@ -181,10 +181,17 @@ pub struct ResolvedCredentials {
 /// Resolves credentials from `explicit`, else the process environment, else
 /// `~/.huaweicloud/credentials` (home from `HOME`, or `USERPROFILE` on Windows).
 pub fn resolve(explicit: Option<HuaweiCredentials>) -> Result<ResolvedCredentials> {
-    let home = std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .map(PathBuf::from);
-    resolve_with(explicit, |k| std::env::var(k).ok(), home.as_deref())
+    resolve_in(explicit, &Environment::process())
+}
+
+/// [`resolve`] from `env`'s variables and `.huaweicloud/credentials` in `env`'s home directory:
+/// nothing is read from anywhere else.
+pub fn resolve_in(
+    explicit: Option<HuaweiCredentials>,
+    env: &Environment,
+) -> Result<ResolvedCredentials> {
+    let home = env.home_dir();
+    resolve_with(explicit, |k| env.var(k), home.as_deref())
 }
 
 /// [`resolve`] with the environment read through `env` and the home directory given, for tests

@@ -31,6 +31,9 @@
 //!
 //! - [`HuaweiConfig`] / [`HuaweiProvider`]: region ([`default_endpoint`]), endpoint override,
 //!   credentials, `X-Project-Id`, page size (default 100, at most 1000).
+//! - [`config_entry`]: the keys of a `kind = "huawei"` configuration entry and the SDK's
+//!   environment variables; [`HuaweiFactory`] is this backend's line in the facade's factory
+//!   table.
 //! - [`credentials`]: explicit credentials, else `HUAWEICLOUD_SDK_AK` / `_SK` / `_PROJECT_ID` /
 //!   `_SECURITY_TOKEN`, else `~/.huaweicloud/credentials`; AK/SK, temporary and IAM token.
 //! - [`signing`]: the `SDK-HMAC-SHA256` signer, re-run on every retry.
@@ -56,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod config_entry;
 pub mod content_range;
 pub mod credentials;
 pub mod error;
@@ -65,6 +69,7 @@ pub mod timestamps;
 mod wire;
 
 pub use config::{default_endpoint, HuaweiConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use config_entry::HuaweiFactory;
 pub use content_range::ContentRange;
 pub use credentials::HuaweiCredentials;
 pub use error::SwrErrorDecoder;
@@ -73,7 +78,9 @@ pub use provider::HuaweiProvider;
 /// Decodes and normalizes the body of one `GET /v2/manage/repos` page, exactly as
 /// [`HuaweiProvider`]'s repository listing does (the same function, not a copy);
 /// `fallback_namespace` names the namespace of items that do not say theirs. Public for the
-/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a stable
+/// API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_repositories_page(
     source: &reginv_core::Source,
@@ -85,7 +92,9 @@ pub fn decode_repositories_page(
 
 /// Decodes and normalizes the body of one `GET …/repos/{repo}/tags` page, exactly as
 /// [`HuaweiProvider`]'s tag listing does (the same function, not a copy). Public for the
-/// decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a stable
+/// API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
     wire::tags(body)

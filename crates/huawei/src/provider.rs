@@ -27,9 +27,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use reginv_core::http::{HttpRequest, HttpResponse, Url};
 use reginv_core::{
-    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpStatsSnapshot, Page, PageSize,
-    PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
-    RepositoryRef, Result, Source, Tag,
+    provider_accessors, Capabilities, Cursor, Error, ErrorContext, ErrorKind, Page, ProviderCore,
+    ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result,
+    Source, Tag,
 };
 
 use crate::config::{HuaweiConfig, MAX_PAGE_SIZE};
@@ -45,11 +45,8 @@ const CONTENT_RANGE: &str = "content-range";
 /// A Huawei Cloud SWR source: one account (and project) in one region.
 #[derive(Debug)]
 pub struct HuaweiProvider {
-    source: Source,
+    core: ProviderCore,
     base: Url,
-    http: HttpClient,
-    page_size: PageSize,
-    paging: PagingOptions,
 }
 
 /// One raw page of a listing as the server sent it.
@@ -60,10 +57,11 @@ struct RawPage<T> {
 
 impl HuaweiProvider {
     /// Creates a provider: validates the configuration, resolves credentials when none were
-    /// given (see [`credentials::resolve`]), and builds the HTTP client. Sends nothing.
+    /// given (see [`credentials::resolve_in`], from the configuration's
+    /// [`environment`](HuaweiConfig::environment)), and builds the HTTP client. Sends nothing.
     pub fn new(config: HuaweiConfig) -> Result<Self> {
         config.validate()?;
-        let resolved = credentials::resolve(config.credentials.clone())
+        let resolved = credentials::resolve_in(config.credentials.clone(), &config.environment)
             .map_err(|e| e.with_source(config.name.clone()))?;
         let project_id = config.project_id.clone().or(resolved.project_id);
         let signer = resolved.credentials.signer(project_id.as_deref());
@@ -84,18 +82,12 @@ impl HuaweiProvider {
             ))
             .with_source(config.name.clone()));
         }
-        let mut http = config.http.clone();
-        if http.credentials_source.is_none() {
-            http.credentials_source = Some(resolved.origin.to_string());
+        let mut client = config.client.clone();
+        if client.http.credentials_source.is_none() {
+            client.http.credentials_source = Some(resolved.origin.to_string());
         }
-        let http = HttpClient::new(&source, http, Arc::new(signer), Arc::new(SwrErrorDecoder))?;
-        Ok(HuaweiProvider {
-            source,
-            base,
-            http,
-            page_size: PageSize::new(config.page_size),
-            paging: config.paging,
-        })
+        let core = ProviderCore::new(source, &client, Arc::new(signer), Arc::new(SwrErrorDecoder))?;
+        Ok(HuaweiProvider { core, base })
     }
 
     /// Every namespace (organization) the credentials can see: `GET /v2/manage/namespaces`.
@@ -103,7 +95,7 @@ impl HuaweiProvider {
         let operation = "list_namespaces";
         let url = self.url(&["v2", "manage", "namespaces"], &[]);
         let response = self.get(url, operation, None).await?;
-        wire::namespaces(&self.source, &response.body)
+        wire::namespaces(self.core.source(), &response.body)
             .map_err(|e| self.annotate(e, operation, None, response.status))
     }
 
@@ -146,20 +138,17 @@ impl HuaweiProvider {
         if let Some(t) = target {
             request = request.with_target(t);
         }
-        self.http.send(request).await
+        self.core.http().send(request).await
     }
 
     /// Adds the context an error found after the HTTP exchange lacks.
     fn annotate(&self, error: Error, operation: &str, target: Option<&str>, status: u16) -> Error {
-        let error = error
-            .with_provider(ProviderKind::HUAWEI)
-            .with_source(self.source.name.clone())
-            .with_operation(operation)
-            .with_status(status);
-        match target {
-            Some(t) => error.with_target(t),
-            None => error,
-        }
+        self.core.tag(error, operation, target).with_status(status)
+    }
+
+    /// The context of `operation` on this source, for errors found before any request.
+    fn context(&self, operation: &str) -> ErrorContext {
+        self.core.context(operation, None)
     }
 
     /// The offset and limit of `cursor`.
@@ -170,9 +159,7 @@ impl HuaweiProvider {
                 return Err(Error::unsupported(format!(
                     "SWR pages by offset and limit; cannot fetch {other}"
                 ))
-                .with_provider(ProviderKind::HUAWEI)
-                .with_source(self.source.name.clone())
-                .with_operation(operation))
+                .with_context(&self.context(operation)))
             }
         };
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -180,9 +167,7 @@ impl HuaweiProvider {
                 ErrorKind::InvalidRequest,
                 format!("an SWR page holds 1 to {MAX_PAGE_SIZE} items, not {limit}"),
             )
-            .with_provider(ProviderKind::HUAWEI)
-            .with_source(self.source.name.clone())
-            .with_operation(operation));
+            .with_context(&self.context(operation)));
         }
         Ok((offset, limit))
     }
@@ -195,7 +180,7 @@ impl HuaweiProvider {
             Ok(range) => range.total,
             Err(error) => {
                 tracing::warn!(
-                    source = %self.source.name,
+                    source = %self.core.source().name,
                     operation,
                     %error,
                     "ignoring an unreadable Content-Range"
@@ -225,8 +210,12 @@ impl HuaweiProvider {
         let url = self.url(&["v2", "manage", "repos"], &params);
         let target = query.registry.as_deref();
         let response = self.get(url, operation, target).await?;
-        let items = wire::repositories(&self.source, &response.body, query.registry.as_deref())
-            .map_err(|e| self.annotate(e, operation, target, response.status))?;
+        let items = wire::repositories(
+            self.core.source(),
+            &response.body,
+            query.registry.as_deref(),
+        )
+        .map_err(|e| self.annotate(e, operation, target, response.status))?;
         Ok(RawPage {
             total: self.announced_total(&response, operation),
             items,
@@ -274,7 +263,7 @@ impl HuaweiProvider {
                      before: the server ignores the offset asked for"
                 ))
                 .with_provider(ProviderKind::HUAWEI)
-                .with_source(self.source.name.clone())
+                .with_source(self.source().name.clone())
                 .with_operation("list_repositories"));
             }
             previous_first = first;
@@ -286,14 +275,12 @@ impl HuaweiProvider {
             if !kept.is_empty() {
                 return Ok(Page::new(kept, cursor, Some(next), None));
             }
-            if raw_pages >= self.paging.max_pages {
+            if raw_pages >= self.core.paging_options().max_pages {
                 return Err(Error::protocol(format!(
                     "{raw_pages} pages in a row held no repository matching the filter; \
                      stopping at the page cap"
                 ))
-                .with_provider(ProviderKind::HUAWEI)
-                .with_source(self.source.name.clone())
-                .with_operation("list_repositories"));
+                .with_context(&self.context("list_repositories")));
             }
             raw_cursor = next;
         }
@@ -352,9 +339,7 @@ pub fn matches_query(repo: &Repository, query: &RepositoryQuery) -> bool {
 
 #[async_trait]
 impl RegistryProvider for HuaweiProvider {
-    fn source(&self) -> &Source {
-        &self.source
-    }
+    provider_accessors!(core);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::default();
@@ -364,24 +349,12 @@ impl RegistryProvider for HuaweiProvider {
         caps
     }
 
-    fn paging_options(&self) -> PagingOptions {
-        self.paging.clone()
-    }
-
-    fn page_size(&self) -> Option<u32> {
-        Some(self.page_size.current())
-    }
-
-    fn http_stats(&self) -> HttpStatsSnapshot {
-        self.http.stats()
-    }
-
     /// The namespaces, in one page (SWR does not page them). A cursor past the first item is
     /// answered with an empty page, without a request.
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
         let cursor = cursor.unwrap_or(Cursor::Offset {
             offset: 0,
-            limit: self.page_size.current(),
+            limit: self.core.page_size().current(),
         });
         if cursor.first_item() > 0 {
             return Ok(Page::new(Vec::new(), cursor, None, None));
@@ -392,7 +365,7 @@ impl RegistryProvider for HuaweiProvider {
     }
 
     /// One page of repositories. `None` asks for offset 0 with the provider's page size, which
-    /// is halved and remembered when SWR refuses it ([`PageSize`]).
+    /// is halved and remembered when SWR refuses it ([`PageSize`](reginv_core::PageSize)).
     async fn repositories_page(
         &self,
         query: &RepositoryQuery,
@@ -400,7 +373,8 @@ impl RegistryProvider for HuaweiProvider {
     ) -> Result<Page<Repository>> {
         match cursor {
             None => {
-                self.page_size
+                self.core
+                    .page_size()
                     .negotiate(|limit| self.repositories_at(query, 0, limit))
                     .await
             }
@@ -415,7 +389,8 @@ impl RegistryProvider for HuaweiProvider {
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
         match cursor {
             None => {
-                self.page_size
+                self.core
+                    .page_size()
                     .negotiate(|limit| self.tags_at(repo, 0, limit))
                     .await
             }
@@ -431,8 +406,13 @@ impl RegistryProvider for HuaweiProvider {
         let target = repo.to_string();
         let url = self.repository_url(repo, &[], &[]);
         let response = self.get(url, operation, Some(&target)).await?;
-        wire::repository_detail(&self.source, &response.body, &repo.registry, &repo.name)
-            .map_err(|e| self.annotate(e, operation, Some(&target), response.status))
+        wire::repository_detail(
+            self.core.source(),
+            &response.body,
+            &repo.registry,
+            &repo.name,
+        )
+        .map_err(|e| self.annotate(e, operation, Some(&target), response.status))
     }
 }
 
@@ -445,6 +425,7 @@ pub fn wire_repo_name(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::credentials::HuaweiCredentials;
+    use reginv_core::HttpStatsSnapshot;
 
     fn provider(page_size: u32) -> HuaweiProvider {
         HuaweiProvider::new(

@@ -1,13 +1,21 @@
 //! How an [`NcpProvider`](crate::NcpProvider) is configured.
 
-use reginv_core::{AccessKeyPair, HttpClientConfig, PagingOptions};
+use reginv_core::{client_options_builders, AccessKeyPair, ClientOptions, Environment};
 
 use crate::region::NcpRegion;
 
-/// The page size sent when the configuration does not say (`pagesize=100`).
+/// The page size sent when the configuration does not say (`pagesize=100`), whether the crate
+/// is embedded or configured through a `reginv.toml` entry.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
+/// The largest page size a configuration entry may ask for (NCR publishes no maximum; a size
+/// the gateway refuses is halved and remembered anyway).
+pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// The configuration of one NCR account and region.
+///
+/// The shared client settings (endpoint, page size, timeouts, retries, rate cap, paging limits)
+/// are its [`ClientOptions`], reachable as fields (`config.page_size`) and with the builder
+/// methods `with_endpoint`, `with_page_size`, `with_http` and `with_paging`.
 ///
 /// ```
 /// use reginv_core::AccessKeyPair;
@@ -27,22 +35,20 @@ pub struct NcpConfig {
     pub name: String,
     /// The region, which picks the gateway host and path prefix.
     pub region: NcpRegion,
-    /// Another gateway to talk to instead of the region's (an emulator's
-    /// `http://127.0.0.1:PORT`, a proxy). The region's path prefix is appended unless the URL's
-    /// path already ends with it.
-    pub endpoint: Option<String>,
-    /// The access keys; `None` resolves them with [`credentials::resolve`](crate::credentials::resolve)
-    /// (environment, then `~/.ncloud/configure`).
+    /// The access keys; `None` resolves them with
+    /// [`credentials::resolve_in`](crate::credentials::resolve_in) from
+    /// [`environment`](NcpConfig::environment) (variables, then `~/.ncloud/configure`).
     pub credentials: Option<AccessKeyPair>,
-    /// The `pagesize` sent for first pages (default 100; at least 1). NCR does not document a
-    /// maximum: a size it refuses (HTTP 400) is halved and remembered
-    /// ([`PageSize`](reginv_core::PageSize)).
-    pub page_size: u32,
-    /// Timeouts, retries and transport settings.
-    pub http: HttpClientConfig,
-    /// Limits of each listing.
-    pub paging: PagingOptions,
+    /// Where credentials are looked up when none are given (default: the process environment).
+    pub environment: Environment,
+    /// Endpoint, page size (default [`DEFAULT_PAGE_SIZE`], at least 1), HTTP settings and
+    /// paging limits. Another endpoint than the region's gets the region's path prefix appended
+    /// unless its path already ends with it; a page size NCR refuses (HTTP 400) is halved and
+    /// remembered ([`PageSize`](reginv_core::PageSize)).
+    pub client: ClientOptions,
 }
+
+client_options_builders!(NcpConfig, client);
 
 impl NcpConfig {
     /// A configuration named `name` for `region` with every default: the region's public
@@ -51,18 +57,10 @@ impl NcpConfig {
         NcpConfig {
             name: name.into(),
             region,
-            endpoint: None,
             credentials: None,
-            page_size: DEFAULT_PAGE_SIZE,
-            http: HttpClientConfig::default(),
-            paging: PagingOptions::default(),
+            environment: Environment::process(),
+            client: ClientOptions::new(DEFAULT_PAGE_SIZE),
         }
-    }
-
-    /// Talks to `endpoint` instead of the region's gateway.
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
     }
 
     /// Uses these access keys.
@@ -71,21 +69,9 @@ impl NcpConfig {
         self
     }
 
-    /// Sends `pagesize=size` for first pages.
-    pub fn with_page_size(mut self, size: u32) -> Self {
-        self.page_size = size;
-        self
-    }
-
-    /// Uses these HTTP settings (timeouts, retries).
-    pub fn with_http(mut self, http: HttpClientConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// Uses these paging limits.
-    pub fn with_paging(mut self, paging: PagingOptions) -> Self {
-        self.paging = paging;
+    /// Looks credentials up in `environment` instead of the process environment.
+    pub fn with_environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
         self
     }
 }

@@ -25,9 +25,9 @@
 //! # Ok::<(), reginv_core::Error>(())
 //! ```
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use reginv_core::{AccessKeyPair, Error, Result};
+use reginv_core::{AccessKeyPair, Environment, Error, Result};
 
 /// The environment variables holding the access key, in the order they are read.
 pub const ACCESS_KEY_VARS: [&str; 2] = ["NCLOUD_ACCESS_KEY", "NCLOUD_ACCESS_KEY_ID"];
@@ -42,8 +42,14 @@ pub const FILE_SECRET_KEY: &str = "ncloud_secret_access_key";
 
 /// Resolves credentials from `explicit`, the process environment and `~/.ncloud/configure`.
 pub fn resolve(explicit: Option<AccessKeyPair>) -> Result<AccessKeyPair> {
-    let home = home_dir();
-    resolve_with(explicit, |name| std::env::var(name).ok(), home.as_deref())
+    resolve_in(explicit, &Environment::process())
+}
+
+/// Resolves credentials from `explicit`, then `env`'s variables, then `.ncloud/configure` in
+/// `env`'s home directory: nothing is read from anywhere else.
+pub fn resolve_in(explicit: Option<AccessKeyPair>, env: &Environment) -> Result<AccessKeyPair> {
+    let home = env.home_dir();
+    resolve_with(explicit, |name| env.var(name), home.as_deref())
 }
 
 /// Resolves credentials from `explicit`, then the variables `env` returns, then
@@ -84,20 +90,22 @@ pub fn resolve_with(
     )))
 }
 
-/// Where [`resolve`] takes the credentials from, in words for error messages (never the
-/// secret): `explicit` ones, else the first variables set, else the configuration file.
-pub fn describe_source(explicit: bool) -> String {
+/// Where [`resolve_in`] takes the credentials from, in words for error messages (never the
+/// secret): `explicit` ones, else the first of `env`'s variables set, else the configuration
+/// file in `env`'s home directory.
+pub fn describe_source(explicit: bool, env: &Environment) -> String {
     if explicit {
         return "the keys given to the provider".to_string();
     }
-    let env = |name: &str| std::env::var(name).ok();
+    let home_dir = env.home_dir();
+    let env = |name: &str| env.var(name);
     if let (Some(_), Some(secret)) = (
         first_set_name(&env, &ACCESS_KEY_VARS),
         first_set_name(&env, &SECRET_KEY_VARS),
     ) {
         return format!("the environment variable {secret}");
     }
-    match home_dir() {
+    match home_dir {
         Some(home) => format!("the file {}", home.join(CONFIG_FILE).display()),
         None => format!("~/{CONFIG_FILE}"),
     }
@@ -203,19 +211,12 @@ pub fn parse_configure(text: &str) -> (Option<String>, Option<String>) {
     (access, secret)
 }
 
-fn home_dir() -> Option<PathBuf> {
-    ["HOME", "USERPROFILE"]
-        .iter()
-        .filter_map(std::env::var_os)
-        .find(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use reginv_core::ErrorKind;
     use std::collections::HashMap;
+    use std::path::PathBuf;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs

@@ -27,7 +27,9 @@
 //!   be fetched concurrently), plus [`NcpProvider::get_tag`], [`NcpProvider::get_registry`] and
 //!   [`NcpProvider::create_registry`].
 //! - [`NcpConfig`] and [`NcpRegion`] say where to talk to; [`credentials`] resolves the keys
-//!   (explicit, environment, `~/.ncloud/configure`).
+//!   (explicit, environment, `~/.ncloud/configure`). [`config_entry`] owns the keys of a
+//!   `kind = "ncp"` configuration entry and NAVER Cloud's environment variables;
+//!   [`NcpFactory`] is this backend's line in the facade's factory table.
 //! - [`signing`] is the API gateway's signature v2, pinned to the reference vectors;
 //!   [`paths`] builds the URLs exactly as they are signed (image names with `/` as `%2F`).
 //! - [`NcpErrorDecoder`] turns the vendor's error bodies into reginv's error kinds.
@@ -38,6 +40,7 @@
 #![warn(missing_docs)]
 
 mod config;
+pub mod config_entry;
 pub mod credentials;
 mod errors;
 mod normalize;
@@ -47,7 +50,8 @@ mod region;
 pub mod signing;
 mod wire;
 
-pub use config::{NcpConfig, DEFAULT_PAGE_SIZE};
+pub use config::{NcpConfig, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use config_entry::NcpFactory;
 pub use errors::{kind_of_code, NcpErrorDecoder};
 pub use provider::{operation, NcpProvider};
 pub use region::{NcpRegion, GOV_ENDPOINT, PUBLIC_ENDPOINT};
@@ -56,7 +60,9 @@ pub use region::{NcpRegion, GOV_ENDPOINT, PUBLIC_ENDPOINT};
 /// the code [`NcpProvider`]'s tag listing runs on every page: the same wire structs
 /// (`{count, next, previous, results}` of lenient tag entries) and the same per-entry
 /// normalization (one [`Platform`](reginv_core::Platform) per `images[]` entry). Public for
-/// the decoding benchmark (`cargo bench --bench inventory`), not a stable API.
+/// the decoding benchmark (`cargo bench --bench inventory`, cargo feature `bench`), not a
+/// stable API.
+#[cfg(feature = "bench")]
 #[doc(hidden)]
 pub fn decode_tags_page(body: &[u8]) -> reginv_core::Result<Vec<reginv_core::Tag>> {
     let page: wire::WirePage<wire::WireTag> = serde_json::from_slice(body).map_err(|e| {

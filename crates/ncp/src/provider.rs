@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use reginv_core::http::{HeaderValue, Url};
 use reginv_core::{
-    Capabilities, Cursor, Error, ErrorKind, HttpClient, HttpRequest, HttpStatsSnapshot, Page,
-    PageSize, PagingOptions, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
+    provider_accessors, Capabilities, Cursor, Error, ErrorContext, ErrorKind, HttpRequest, Page,
+    ProviderCore, ProviderKind, Registry, RegistryProvider, Repository, RepositoryQuery,
     RepositoryRef, Result, Source, Tag,
 };
 use serde::de::DeserializeOwned;
@@ -71,7 +71,7 @@ impl RegistryCache {
 /// A client of NCR API v2 for one account and region.
 ///
 /// Every request is signed with signature v2 (re-signed on every retry) and sent through one
-/// [`HttpClient`] (connection pool, timeouts, retries of 429/5xx honouring `Retry-After`, never
+/// [`HttpClient`](reginv_core::HttpClient) (connection pool, timeouts, retries of 429/5xx honouring `Retry-After`, never
 /// of 401). Listings answer any [`Cursor::Page`] they are given, so callers may fetch the pages
 /// after the first concurrently from [`Page::remaining_cursors`].
 ///
@@ -86,67 +86,64 @@ impl RegistryCache {
 /// the provider remembers the registry rows it has listed, and fetches the registry listing once
 /// (all pages) when it meets a registry it has not seen.
 pub struct NcpProvider {
-    source: Source,
+    core: ProviderCore,
     region: NcpRegion,
     api: ApiBase,
     access_key: String,
-    page_size: PageSize,
-    paging: PagingOptions,
-    http: HttpClient,
     registries: RegistryCache,
 }
 
 impl fmt::Debug for NcpProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NcpProvider")
-            .field("source", &self.source.name)
+            .field("source", &self.core.source().name)
             .field("region", &self.region)
             .field("api", &self.api.as_str())
             .field("access_key", &self.access_key)
-            .field("page_size", &self.page_size.current())
+            .field("page_size", &self.core.page_size().current())
             .finish_non_exhaustive()
     }
 }
 
 impl NcpProvider {
-    /// Creates a provider: resolves the credentials (explicit, else environment, else
-    /// `~/.ncloud/configure`), checks the endpoint (plain `http://` only to loopback unless
-    /// allowed) and the page size (at least 1). Sends nothing.
+    /// Creates a provider: resolves the credentials (explicit, else the configuration's
+    /// [`environment`](NcpConfig::environment): variables, then `~/.ncloud/configure`), checks
+    /// the endpoint (plain `http://` only to loopback unless allowed) and the page size (at
+    /// least 1). Sends nothing.
     pub fn new(config: NcpConfig) -> Result<Self> {
-        let name = config.name.clone();
-        let tag = |e: Error| e.with_provider(ProviderKind::NCP).with_source(name.clone());
+        let context = ErrorContext::of(ProviderKind::NCP, config.name.clone());
+        let tag = |e: Error| e.with_context(&context);
         if config.page_size == 0 {
             return Err(tag(Error::config("the NCP page size must be at least 1")));
         }
         let api = ApiBase::new(config.region, config.endpoint.as_deref()).map_err(tag)?;
-        let explicit = config.credentials.is_some();
-        let keys = credentials::resolve(config.credentials).map_err(tag)?;
-        let mut http = config.http;
-        if http.credentials_source.is_none() {
-            http.credentials_source = Some(credentials::describe_source(explicit));
+        let keys = credentials::resolve_in(config.credentials.clone(), &config.environment)
+            .map_err(tag)?;
+        let mut client = config.client.clone();
+        if client.http.credentials_source.is_none() {
+            client.http.credentials_source = Some(credentials::describe_source(
+                config.credentials.is_some(),
+                &config.environment,
+            ));
         }
         let access_key = keys.access_key.clone();
         let source = Source::new(
-            config.name,
+            config.name.clone(),
             ProviderKind::NCP,
             config.region.as_str(),
             api.as_str(),
         );
-        let http = HttpClient::new(
-            &source,
-            http,
+        let core = ProviderCore::new(
+            source,
+            &client,
             Arc::new(NcpSigner::new(keys)),
             Arc::new(NcpErrorDecoder),
-        )
-        .map_err(tag)?;
+        )?;
         Ok(NcpProvider {
-            source,
+            core,
             region: config.region,
             api,
             access_key,
-            page_size: PageSize::new(config.page_size),
-            paging: config.paging,
-            http,
             registries: RegistryCache::default(),
         })
     }
@@ -183,7 +180,7 @@ impl NcpProvider {
             .into_bytes();
         let request =
             HttpRequest::post_json(url, operation::CREATE_REGISTRY, body).with_target(name);
-        self.http.send(request).await?;
+        self.core.http().send(request).await?;
         // The listing no longer is complete: the next unknown registry fetches it again.
         *self.registries.complete.lock().await = false;
         Ok(())
@@ -266,7 +263,7 @@ impl NcpProvider {
     }
 
     /// Fetches the page `cursor` names: exactly that page for an explicit cursor; for `None`,
-    /// page 1 of the current page size, halving a size the vendor refuses ([`PageSize`]).
+    /// page 1 of the current page size, halving a size the vendor refuses ([`PageSize`](reginv_core::PageSize)).
     async fn paged<T, F, Fut>(
         &self,
         cursor: Option<Cursor>,
@@ -279,7 +276,7 @@ impl NcpProvider {
         Fut: Future<Output = Result<Page<T>>>,
     {
         match cursor {
-            None => self.page_size.negotiate(|size| fetch(1, size)).await,
+            None => self.core.page_size().negotiate(|size| fetch(1, size)).await,
             Some(cursor) => {
                 let (number, size) = Self::page_of(cursor).map_err(|e| self.tag(e, op, target))?;
                 fetch(number, size).await
@@ -287,16 +284,9 @@ impl NcpProvider {
         }
     }
 
-    /// Adds provider, source, operation and target to `error`.
+    /// Adds provider, source, operation and target to `error` where it has none.
     fn tag(&self, error: Error, op: &str, target: Option<&str>) -> Error {
-        let error = error
-            .with_provider(ProviderKind::NCP)
-            .with_source(self.source.name.clone())
-            .with_operation(op);
-        match target {
-            Some(t) => error.with_target(t),
-            None => error,
-        }
+        self.core.tag(error, op, target)
     }
 
     async fn get(&self, url: Url, op: &str, target: &str) -> Result<Vec<u8>> {
@@ -307,7 +297,7 @@ impl NcpProvider {
         request
             .headers
             .insert("accept", HeaderValue::from_static("application/json"));
-        Ok(self.http.send(request).await?.body)
+        Ok(self.core.http().send(request).await?.body)
     }
 
     fn decode<T: DeserializeOwned>(&self, body: &[u8], op: &str, target: &str) -> Result<T> {
@@ -403,7 +393,7 @@ impl NcpProvider {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                normalize::registry(&self.source, w)
+                normalize::registry(self.core.source(), w)
                     .map_err(|e| self.entry_error(e, op, None, number, i))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -429,7 +419,7 @@ impl NcpProvider {
             .into_iter()
             .enumerate()
             .map(|(i, w)| {
-                normalize::repository(&self.source, registry, w, owner.as_ref())
+                normalize::repository(self.core.source(), registry, w, owner.as_ref())
                     .map_err(|e| self.entry_error(e, op, Some(registry), number, i))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -496,7 +486,9 @@ impl NcpProvider {
             last_number = number;
             match page.next {
                 Some(next @ Cursor::Page { number: n, .. })
-                    if n > number && !page.items.is_empty() && pages < self.paging.max_pages =>
+                    if n > number
+                        && !page.items.is_empty()
+                        && pages < self.core.paging_options().max_pages =>
                 {
                     cursor = Some(next)
                 }
@@ -510,9 +502,7 @@ impl NcpProvider {
 
 #[async_trait]
 impl RegistryProvider for NcpProvider {
-    fn source(&self) -> &Source {
-        &self.source
-    }
+    provider_accessors!(core);
 
     fn capabilities(&self) -> Capabilities {
         let mut caps = Capabilities::default();
@@ -520,18 +510,6 @@ impl RegistryProvider for NcpProvider {
         caps.repository_listing_has_tag_names = false;
         caps.filters_names_server_side = false;
         caps
-    }
-
-    fn paging_options(&self) -> PagingOptions {
-        self.paging.clone()
-    }
-
-    fn page_size(&self) -> Option<u32> {
-        Some(self.page_size.current())
-    }
-
-    fn http_stats(&self) -> HttpStatsSnapshot {
-        self.http.stats()
     }
 
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
@@ -592,7 +570,7 @@ impl RegistryProvider for NcpProvider {
             wire.name = Some(repo.name.clone());
         }
         let owner = self.registry_row(&repo.registry).await?;
-        normalize::repository(&self.source, &repo.registry, wire, owner.as_ref())
+        normalize::repository(self.core.source(), &repo.registry, wire, owner.as_ref())
             .map_err(|e| self.tag(e, op, Some(&target)))
     }
 }

@@ -58,19 +58,17 @@ fn demo_config(emulator: &Emulator) -> Config {
         .map(|(region, _)| *region)
         .filter(|region| fixture.ncp.contains_key(*region))
         .map(|region| {
-            ProviderConfig::new(format!("ncp-{region}"), "ncp", region)
+            ProviderConfig::new(format!("ncp-{region}"), "ncp")
+                .with("region", region)
                 .with_endpoint(emulator.ncp_endpoint())
                 .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
         })
         .collect();
     providers.push(
-        ProviderConfig::new(
-            format!("swr-{}", fixture.swr.region),
-            "huawei",
-            fixture.swr.region.as_str(),
-        )
-        .with_endpoint(emulator.swr_endpoint())
-        .with_keys(swr.access_key.clone(), swr.secret_key.clone()),
+        ProviderConfig::new(format!("swr-{}", fixture.swr.region), "huawei")
+            .with("region", fixture.swr.region.as_str())
+            .with_endpoint(emulator.swr_endpoint())
+            .with_keys(swr.access_key.clone(), swr.secret_key.clone()),
     );
     Config::new(providers, "reginv demo")
 }

@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn the_template_loads_with_one_entry_per_kind_and_no_secret() {
         let config = Config::from_toml_str(TEMPLATE, "reginv.toml").unwrap();
-        let kinds: Vec<&str> = config.providers.iter().map(|p| p.kind.as_str()).collect();
+        let kinds: Vec<&str> = config.providers.iter().map(|p| p.kind()).collect();
         assert_eq!(kinds, ["ncp", "huawei"]);
         for line in TEMPLATE
             .lines()

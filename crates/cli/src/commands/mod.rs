@@ -1,6 +1,8 @@
 //! The subcommands, one module each, and what `inventory` and `demo` share.
 
+#[cfg(feature = "ncp")]
 mod create_registry;
+#[cfg(feature = "demo")]
 mod demo;
 mod init;
 mod inventory;
@@ -9,7 +11,7 @@ mod shell;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
-use crate::cli::{Cli, Command, Format, NcpCommand, OutputArgs, SelectionArgs, Tags};
+use crate::cli::{Cli, Command, Format, OutputArgs, SelectionArgs, Tags};
 use crate::error::CliError;
 use crate::output::{self, destination::Destination, OutputSettings};
 use crate::progress::Progress;
@@ -20,13 +22,30 @@ use crate::signals::Interrupts;
 pub async fn run(cli: Cli, interrupts: Interrupts) -> Result<i32, CliError> {
     match cli.command {
         Command::Inventory(args) => inventory::run(args, cli.verbose, interrupts).await,
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(args, cli.verbose, interrupts).await,
-        Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        #[cfg(not(feature = "demo"))]
+        Command::Demo(_) => Err(without_feature("demo", "the built-in emulator")),
+        #[cfg(feature = "ncp")]
+        Command::Ncp(crate::cli::NcpCommand::CreateRegistry(args)) => {
+            create_registry::run(args).await
+        }
+        #[cfg(not(feature = "ncp"))]
+        Command::Ncp(_) => Err(without_feature("ncp", "the NAVER Cloud NCR backend")),
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man => shell::man(),
         Command::Schema(args) => schema::print(args.document),
     }
+}
+
+/// The error of a command this build left out: which cargo feature brings it back.
+#[cfg_attr(all(feature = "demo", feature = "ncp"), allow(dead_code))]
+fn without_feature(feature: &str, what: &str) -> CliError {
+    CliError::new(format!(
+        "this reginv was built without {what} (cargo feature `{feature}`); install it with \
+         `cargo install reginv-cli --features {feature}` (a default feature)"
+    ))
 }
 
 /// Applies the selection options to `inventory`, runs it and writes the output.
@@ -46,12 +65,7 @@ async fn list(
         &destination,
     );
     let format = settings.format;
-    let wanted = &inventory.options().filter.sources;
-    let selected = inventory
-        .providers()
-        .iter()
-        .filter(|p| wanted.is_empty() || wanted.contains(&p.source().name))
-        .count();
+    let selected = inventory.selected_sources().len();
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
@@ -63,7 +77,7 @@ async fn list(
 fn apply_overrides(mut config: Config, selection: &SelectionArgs) -> Config {
     if let Some(rate) = selection.max_rps {
         for provider in &mut config.providers {
-            provider.max_rps = Some(rate);
+            provider.set("max_rps", rate);
         }
     }
     config
@@ -131,20 +145,36 @@ mod tests {
 
     fn config() -> Config {
         let mut config = Config::default();
-        let mut capped = ProviderConfig::new("a", "ncp", "kr");
-        capped.max_rps = Some(5.0);
-        config.providers = vec![capped, ProviderConfig::new("b", "huawei", "ap-southeast-1")];
+        let capped = ProviderConfig::new("a", "ncp")
+            .with("region", "kr")
+            .with("max_rps", 5.0);
+        let swr = ProviderConfig::new("b", "huawei").with("region", "ap-southeast-1");
+        config.providers = vec![capped, swr];
         config
     }
 
     #[test]
     fn max_rps_on_the_command_line_overrides_every_entry() {
         let config = apply_overrides(config(), &selection(&["--max-rps", "2.5"]));
-        let rates: Vec<Option<f64>> = config.providers.iter().map(|p| p.max_rps).collect();
+        let rate = |p: &ProviderConfig| p.number("max_rps").unwrap();
+        let rates: Vec<Option<f64>> = config.providers.iter().map(rate).collect();
         assert_eq!(rates, vec![Some(2.5), Some(2.5)]);
         let config = apply_overrides(self::config(), &selection(&[]));
-        assert_eq!(config.providers[0].max_rps, Some(5.0));
-        assert_eq!(config.providers[1].max_rps, None);
+        assert_eq!(rate(&config.providers[0]), Some(5.0));
+        assert_eq!(rate(&config.providers[1]), None);
+    }
+
+    #[test]
+    fn a_command_left_out_of_the_build_names_its_feature() {
+        let message = without_feature("demo", "the built-in emulator").to_string();
+        assert!(
+            message.contains("without the built-in emulator"),
+            "{message}"
+        );
+        assert!(
+            message.contains("cargo install reginv-cli --features demo"),
+            "{message}"
+        );
     }
 
     #[test]

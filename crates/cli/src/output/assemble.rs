@@ -1,86 +1,18 @@
-//! Gathering streamed events into a sorted [`InventoryReport`].
+//! Gathering streamed events into a sorted [`InventoryReport`](reginv::InventoryReport) is the
+//! facade's [`ReportBuilder`](reginv::ReportBuilder) (from `Inventory::report_builder`), the
+//! one place where order and outcome are decided (`Inventory::collect` uses it too). The tests
+//! here pin the order the CLI's outputs rely on.
 
-use chrono::{DateTime, Utc};
-use reginv::{Failure, InventoryEvent, InventoryReport, Registry, Repository, SourceSummary};
-
-/// Collects events; [`finish`](ReportAssembler::finish) sorts them into a report.
-///
-/// The order is the facade's: sources in configuration order; repositories by source (in that
-/// order), registry and name, each one's tags by name; errors by source, operation, target and
-/// message.
-#[derive(Debug)]
-pub struct ReportAssembler {
-    started: DateTime<Utc>,
-    order: Vec<String>,
-    sources: Vec<SourceSummary>,
-    registries: Vec<Registry>,
-    repositories: Vec<Repository>,
-    errors: Vec<Failure>,
-}
-
-impl ReportAssembler {
-    /// An assembler for sources named in `order` (configuration order); the report's
-    /// `generated_at` is now, when the inventory starts.
-    pub fn new(order: Vec<String>) -> Self {
-        ReportAssembler {
-            started: Utc::now(),
-            order,
-            sources: Vec::new(),
-            registries: Vec::new(),
-            repositories: Vec::new(),
-            errors: Vec::new(),
-        }
-    }
-
-    /// Keeps one event.
-    pub fn push(&mut self, event: InventoryEvent) {
-        match event {
-            InventoryEvent::Repository(repo) => self.repositories.push(*repo),
-            InventoryEvent::Failure(failure) => self.errors.push(failure),
-            InventoryEvent::SourceFinished(summary) => self.sources.push(summary),
-            InventoryEvent::Registry(registry) => self.registries.push(*registry),
-        }
-    }
-
-    /// The report, sorted.
-    pub fn finish(mut self) -> InventoryReport {
-        let rank = |name: &str| {
-            self.order
-                .iter()
-                .position(|n| n == name)
-                .unwrap_or(usize::MAX)
-        };
-        let by_source = |a: &str, b: &str| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b));
-        self.sources.sort_by(|a, b| by_source(&a.name, &b.name));
-        for repo in &mut self.repositories {
-            if let Some(tags) = &mut repo.tags {
-                tags.sort_by(|a, b| a.name.cmp(&b.name));
-            }
-        }
-        self.repositories.sort_by(|a, b| {
-            by_source(&a.source, &b.source)
-                .then_with(|| a.registry.cmp(&b.registry))
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        self.errors.sort_by(|a, b| {
-            by_source(&a.source, &b.source)
-                .then_with(|| a.operation.cmp(&b.operation))
-                .then_with(|| a.target.cmp(&b.target))
-                .then_with(|| a.message.cmp(&b.message))
-        });
-        self.registries
-            .sort_by(|a, b| by_source(&a.source, &b.source).then_with(|| a.name.cmp(&b.name)));
-        let mut report = InventoryReport::new(self.sources, self.repositories, self.errors);
-        report.registries = self.registries;
-        report.generated_at = self.started;
-        report
-    }
-}
+#[cfg(test)]
+use reginv::ReportBuilder as ReportAssembler;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reginv::{ErrorKind, ProviderKind, Source, Tag};
+    use reginv::{
+        ErrorKind, Failure, InventoryEvent, ProviderKind, Registry, Repository, Source,
+        SourceSummary, Tag,
+    };
 
     fn source(name: &str) -> Source {
         Source::new(name, ProviderKind::HUAWEI, "ap", "http://127.0.0.1:1")

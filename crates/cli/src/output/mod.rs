@@ -22,7 +22,6 @@ use crate::cli::{Format, OutputArgs};
 use crate::error::CliError;
 use crate::progress::Progress;
 use crate::signals::Interrupts;
-use assemble::ReportAssembler;
 use csv_rows::CsvOptions;
 use destination::Destination;
 use ndjson::NdjsonWriter;
@@ -93,11 +92,7 @@ pub async fn write_inventory(
     mut progress: Progress,
     mut interrupts: Interrupts,
 ) -> Result<i32, CliError> {
-    let order: Vec<String> = inventory
-        .providers()
-        .iter()
-        .map(|p| p.source().name.clone())
-        .collect();
+    let order = inventory.source_order();
     let what = destination.describe();
     let mut unmatched = UnmatchedFilters::new(&inventory.options().filter);
     let mut events = inventory.stream();
@@ -147,7 +142,7 @@ pub async fn write_inventory(
         return Ok(finish_filters(&unmatched, settings, code, &mut progress));
     }
 
-    let mut assembler = ReportAssembler::new(order);
+    let mut assembler = inventory.report_builder();
     while let Some(event) = events.next().await {
         progress.observe(&event);
         unmatched.observe(&event);

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use reginv::{InventoryEvent, SourceStatus, SourceSummary};
+use reginv::{InventoryEvent, Outcome, SourceSummary};
 use serde::Serialize;
 
 /// The last line: `{"type":"summary","complete":…,"interrupted":…,"sources":[…],"registries":N,
@@ -29,25 +29,17 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// The exit status the run ends with, by the rules of [`InventoryReport::exit_code`]: 0
-    /// complete, 1 when there was no source or every source failed (nothing could be listed),
-    /// 2 otherwise.
+    /// How the run ended, by the same rules as [`InventoryReport::outcome`].
     ///
-    /// [`InventoryReport::exit_code`]: reginv::InventoryReport::exit_code
+    /// [`InventoryReport::outcome`]: reginv::InventoryReport::outcome
+    pub fn outcome(&self) -> Outcome {
+        Outcome::of(&self.sources, self.complete)
+    }
+
+    /// The exit status the run ends with: the [`outcome`](Summary::outcome)'s: 0 complete, 1
+    /// when there was no source or every source failed (nothing could be listed), 2 otherwise.
     pub fn exit_code(&self) -> i32 {
-        if self.sources.is_empty() {
-            1
-        } else if self.complete {
-            0
-        } else if self
-            .sources
-            .iter()
-            .all(|s| s.status == SourceStatus::Failed)
-        {
-            1
-        } else {
-            2
-        }
+        self.outcome().exit_code()
     }
 }
 
@@ -131,7 +123,7 @@ impl<'a> NdjsonWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reginv::{ErrorKind, Failure, ProviderKind, Repository, Source, Tag};
+    use reginv::{ErrorKind, Failure, ProviderKind, Repository, Source, SourceStatus, Tag};
     use serde_json::Value;
 
     fn source(name: &str) -> Source {

@@ -1,11 +1,22 @@
-//! [`Environment`]: where environment variables are read from.
+//! [`Environment`]: where environment variables and the home directory are read from.
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 
-/// Where configuration reads environment variables: the process environment, or a fixed set
-/// of variables (for tests and embedding, so nothing mutates the process environment).
+/// Where configuration and credential lookup read environment variables and the home
+/// directory: the process environment, or a fixed set of variables (for tests and embedding,
+/// so nothing mutates or reads the process environment). Backends read nothing behind it.
 /// Empty values count as unset. `Debug` prints variable names, never values.
+///
+/// ```
+/// use reginv_core::Environment;
+///
+/// let env = Environment::from_vars([("HOME", "/home/ci"), ("EMPTY", " ")]);
+/// assert_eq!(env.var("EMPTY"), None);
+/// assert_eq!(env.home_dir(), Some("/home/ci".into()));
+/// assert_eq!(Environment::from_vars([("X", "1")]).home_dir(), None);
+/// ```
 #[derive(Clone, Default)]
 pub struct Environment {
     vars: Option<BTreeMap<String, String>>,
@@ -40,6 +51,12 @@ impl Environment {
             Some(vars) => vars.get(name).cloned(),
         };
         value.filter(|v| !v.trim().is_empty())
+    }
+
+    /// The home directory: `HOME`, else `USERPROFILE` (Windows), from this environment.
+    pub fn home_dir(&self) -> Option<PathBuf> {
+        self.first_of(&["HOME", "USERPROFILE"])
+            .map(|(_, home)| PathBuf::from(home))
     }
 
     /// The first of `names` that is set, with its value.
