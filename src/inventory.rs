@@ -493,7 +493,12 @@ impl SourceRun {
             }
             TagDepth::Names | TagDepth::Full => {
                 let mut tags = Vec::new();
-                let mut listing = listing::tags(&self.provider, RepositoryRef::from(&repo));
+                let repo_ref = RepositoryRef::from(&repo);
+                let mut listing = if self.depth == TagDepth::Names {
+                    listing::tag_names(&self.provider, repo_ref)
+                } else {
+                    listing::tags(&self.provider, repo_ref)
+                };
                 while let Some(item) = listing.next().await {
                     match item {
                         Ok(tag) => tags.push(tag),

@@ -39,3 +39,11 @@ pub(crate) fn tags(
 ) -> BoxStream<'static, Result<Tag>> {
     provider.list_tags(repo)
 }
+
+/// Every tag of `repo` where only the names are needed (no per-tag detail requests).
+pub(crate) fn tag_names(
+    provider: &Arc<dyn RegistryProvider>,
+    repo: RepositoryRef,
+) -> BoxStream<'static, Result<Tag>> {
+    provider.list_tag_names(repo)
+}

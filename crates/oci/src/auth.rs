@@ -417,6 +417,51 @@ mod tests {
         assert!(insecure.check_realm("http://auth.lan/token").is_err());
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn tokens_are_reused_until_their_expiry() {
+        let a = authenticator(None);
+        let lifetime = Duration::from_secs(300);
+        a.tokens.lock().unwrap().insert(
+            "repository:a:pull".into(),
+            CachedToken {
+                value: sensitive("Bearer t").unwrap(),
+                valid_until: Instant::now() + lifetime.mul_f64(0.9),
+            },
+        );
+        assert!(a.cached("repository:a:pull").is_some());
+        assert!(a.cached("repository:b:pull").is_none(), "per scope");
+        tokio::time::advance(Duration::from_secs(269)).await;
+        assert!(a.cached("repository:a:pull").is_some());
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert!(a.cached("repository:a:pull").is_none(), "expired");
+    }
+
+    #[test]
+    fn a_refused_token_is_asked_for_again() {
+        let a = authenticator(None);
+        let bearer = Challenge::Bearer {
+            realm: "https://auth.example/token".into(),
+            service: None,
+        };
+        assert!(a.challenged(std::slice::from_ref(&bearer), "s").unwrap());
+        assert!(
+            !a.challenged(std::slice::from_ref(&bearer), "s").unwrap(),
+            "no token to drop"
+        );
+        a.tokens.lock().unwrap().insert(
+            "s".into(),
+            CachedToken {
+                value: sensitive("Bearer t").unwrap(),
+                valid_until: Instant::now() + Duration::from_secs(60),
+            },
+        );
+        assert!(
+            a.challenged(&[bearer], "s").unwrap(),
+            "dropped, worth one more try"
+        );
+        assert!(a.cached("s").is_none());
+    }
+
     #[test]
     fn basic_needs_credentials_and_is_not_retried_twice() {
         let err = authenticator(None)

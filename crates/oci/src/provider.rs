@@ -180,15 +180,6 @@ impl OciProvider {
     pub fn host(&self) -> &str {
         &self.inner.host
     }
-
-    /// One page of tag names of `repo`, without manifests (no request per tag).
-    pub async fn tag_names_page(
-        &self,
-        repo: &RepositoryRef,
-        cursor: Option<Cursor>,
-    ) -> Result<Page<Tag>> {
-        self.inner.tags(repo, cursor, false).await
-    }
 }
 
 impl Inner {
@@ -754,6 +745,15 @@ impl RegistryProvider for OciProvider {
 
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>> {
         self.inner.tags(repo, cursor, true).await
+    }
+
+    /// The tag list alone: no manifest requests.
+    async fn tag_names_page(
+        &self,
+        repo: &RepositoryRef,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Tag>> {
+        self.inner.tags(repo, cursor, false).await
     }
 }
 
