@@ -883,3 +883,89 @@ async fn a_refused_catalog_says_to_configure_repositories() {
     assert!(failure.message.contains(CATALOG_REFUSED), "{failure:?}");
     assert_eq!(failure.code.as_deref(), Some("UNSUPPORTED"));
 }
+
+/// An `oci` source merged with NCR and SWR emulator sources in one inventory: each source's
+/// rows carry their provenance, and the OCI rows are exactly what was pushed.
+#[cfg(all(feature = "ncp", feature = "huawei"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oci_source_merges_with_ncr_and_swr() {
+    use reginv::huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
+    use reginv::ncp::{NcpConfig, NcpProvider, NcpRegion};
+    use reginv_emulator::{Emulator, Fixture, FixtureSizes};
+
+    let Some(binary) = registry_binary() else {
+        return;
+    };
+    let registry = RegistryServer::start(&binary, scratch_dir("merge"), "").await;
+    let pusher = Pusher {
+        http: reqwest::Client::new(),
+        base: registry.url.clone(),
+        auth: None,
+    };
+    let pushed = populate(&pusher).await;
+    let fixture = Fixture::generate(
+        7,
+        FixtureSizes {
+            ncp_regions: vec!["kr".into()],
+            registries: 2,
+            repositories_per_registry: 2,
+            total_repositories: None,
+            min_tags: 1,
+            max_tags: 3,
+        },
+    );
+    let emulator = Emulator::builder()
+        .fixture(fixture.clone())
+        .start()
+        .await
+        .expect("the emulator starts");
+    let ncp = NcpProvider::new(
+        NcpConfig::new("ncp-kr", NcpRegion::Kr)
+            .with_endpoint(emulator.ncp_endpoint())
+            .with_credentials(emulator.ncp_credentials()),
+    )
+    .expect("NCP provider");
+    let swr = HuaweiProvider::new(
+        HuaweiConfig::new("swr-ap", "ap-southeast-1")
+            .with_endpoint(emulator.swr_endpoint())
+            .with_credentials(HuaweiCredentials::AkSk(emulator.swr_credentials())),
+    )
+    .expect("SWR provider");
+    let oci = OciProvider::new(OciConfig::new("lab", registry.url.clone()).with_page_size(2))
+        .expect("OCI provider");
+    let providers: Vec<Arc<dyn RegistryProvider>> =
+        vec![Arc::new(ncp), Arc::new(swr), Arc::new(oci)];
+    let inventory = Inventory::new(providers)
+        .with_options(InventoryOptions::new().with_depth(TagDepth::Full))
+        .expect("options");
+    let report = tokio::time::timeout(SAFETY_NET, inventory.collect())
+        .await
+        .expect("the inventory ends");
+    assert!(report.complete, "{:?}", report.errors);
+    let kinds: Vec<(&str, &str)> = report
+        .sources
+        .iter()
+        .map(|s| (s.name.as_str(), s.provider.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("ncp-kr", "ncp"), ("swr-ap", "huawei"), ("lab", "oci")]
+    );
+    let count = |source: &str| {
+        report
+            .repositories
+            .iter()
+            .filter(|r| r.source == source)
+            .count()
+    };
+    let ncp_repos: usize = fixture.ncp["kr"].iter().map(|r| r.images.len()).sum();
+    let swr_repos: usize = fixture.swr.namespaces.iter().map(|n| n.repos.len()).sum();
+    assert_eq!(count("ncp-kr"), ncp_repos);
+    assert_eq!(count("swr-ap"), swr_repos);
+    let mut oci_only = report.clone();
+    oci_only.repositories.retain(|r| r.source == "lab");
+    assert_eq!(listed(&oci_only), without_created(pushed));
+    // The report serializes as one document whatever the providers.
+    let json = serde_json::to_value(&report).expect("JSON");
+    assert_eq!(json["sources"][2]["provider"], "oci");
+}
