@@ -969,3 +969,98 @@ async fn an_oci_source_merges_with_ncr_and_swr() {
     let json = serde_json::to_value(&report).expect("JSON");
     assert_eq!(json["sources"][2]["provider"], "oci");
 }
+
+/// However many tags and platforms are described at once, at most `detail_concurrency`
+/// manifest requests of a provider are in flight (a scripted registry that counts them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detail_requests_stay_within_the_concurrency() {
+    use axum::extract::{Path as UrlPath, State};
+    use axum::response::IntoResponse;
+
+    #[derive(Clone, Default)]
+    struct Gauge {
+        now: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    }
+    fn image(arch: &str) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "config": {"digest": sha256(arch.as_bytes()), "size": 10},
+            "layers": [{"digest": sha256(b"layer"), "size": 100}]
+        }))
+        .expect("json")
+    }
+    fn index() -> Vec<u8> {
+        let entries: Vec<serde_json::Value> = ["amd64", "arm64", "s390x"]
+            .iter()
+            .map(|arch| {
+                serde_json::json!({"mediaType": OCI_MANIFEST, "digest": sha256(&image(arch)),
+                    "size": image(arch).len(), "platform": {"os": "linux", "architecture": arch}})
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries
+        }))
+        .expect("json")
+    }
+    async fn manifest(
+        State(gauge): State<Gauge>,
+        UrlPath(reference): UrlPath<String>,
+    ) -> axum::response::Response {
+        let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+        gauge.peak.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        gauge.now.fetch_sub(1, Ordering::SeqCst);
+        let body = ["amd64", "arm64", "s390x"]
+            .iter()
+            .map(|arch| image(arch))
+            .find(|m| sha256(m) == reference)
+            .unwrap_or_else(index);
+        ([("content-type", OCI_INDEX)], body).into_response()
+    }
+    let gauge = Gauge::default();
+    let tags: Vec<String> = (0..12).map(|i| format!("t{i}")).collect();
+    let app = axum::Router::new()
+        .route(
+            "/v2/_catalog",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({"repositories": ["app"]}))
+            }),
+        )
+        .route(
+            "/v2/app/tags/list",
+            axum::routing::get(move || {
+                let tags = tags.clone();
+                async move { axum::Json(serde_json::json!({"name": "app", "tags": tags})) }
+            }),
+        )
+        .route(
+            "/v2/app/manifests/{reference}",
+            axum::routing::get(manifest),
+        )
+        .with_state(gauge.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut config = OciConfig::new("fake", format!("http://{addr}"));
+    config.detail_concurrency = 3;
+    let report = inventory(provider(config), TagDepth::Full).await;
+    assert!(report.complete, "{:?}", report.errors);
+    let tags = report.repositories[0].tags.as_deref().unwrap_or_default();
+    assert_eq!(tags.len(), 12);
+    for tag in tags {
+        assert_eq!(tag.platforms.len(), 3);
+        assert_eq!(tag.size_bytes, Some(3 * 110));
+        assert_eq!(tag.is_index, Some(true));
+    }
+    // 12 index manifests and 36 platform manifests, never more than 3 at once.
+    assert!(
+        gauge.peak.load(Ordering::SeqCst) <= 3,
+        "{gauge_peak}",
+        gauge_peak = gauge.peak.load(Ordering::SeqCst)
+    );
+}

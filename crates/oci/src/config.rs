@@ -7,7 +7,7 @@ use crate::auth::OciCredentials;
 /// The page size (`n`) sent when the configuration does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
-/// Platform manifests (and image configurations) fetched at once for one tag.
+/// Manifests and image configurations one provider fetches at once.
 pub const DEFAULT_DETAIL_CONCURRENCY: usize = 4;
 
 /// How repositories are grouped into registries.
@@ -66,7 +66,9 @@ pub struct OciConfig {
     /// Fetch each image configuration for the creation time (one more request per image or
     /// platform) when full tag details are listed. Default false.
     pub details: bool,
-    /// Platform manifests fetched at once per tag (default 4).
+    /// Manifests and image configurations fetched at once by this provider (default 4): the
+    /// tags of a page and the platforms of an index are described this many requests at a
+    /// time.
     pub detail_concurrency: usize,
     /// Timeouts, retries and transport settings.
     pub http: HttpClientConfig,

@@ -35,4 +35,4 @@ mod wire;
 pub use auth::OciCredentials;
 pub use config::{Grouping, OciConfig, DEFAULT_DETAIL_CONCURRENCY, DEFAULT_PAGE_SIZE};
 pub use errors::{kind_of_code, OciErrorDecoder};
-pub use provider::{OciProvider, CATALOG_REFUSED};
+pub use provider::{registry_host, OciProvider, CATALOG_REFUSED};

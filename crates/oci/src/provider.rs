@@ -80,6 +80,9 @@ struct Inner {
     grouping: Grouping,
     details: bool,
     detail_concurrency: usize,
+    /// At most `detail_concurrency` manifest and configuration requests of this provider in
+    /// flight, however many tags and platforms are being described at once.
+    detail_permits: tokio::sync::Semaphore,
     paging: PagingOptions,
     page_size: PageSize,
 }
@@ -110,16 +113,28 @@ fn base_url(endpoint: &str) -> Result<Url> {
     Ok(base)
 }
 
+/// The `host[:port]` of `base`.
+fn host_of(base: &Url) -> String {
+    match (base.host_str(), base.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => String::new(),
+    }
+}
+
+/// The `host[:port]` of a registry endpoint (`https://reg.example:5000` → `reg.example:5000`):
+/// the registry's name, the key of its `~/.docker/config.json` entry, the prefix of its pull
+/// references.
+pub fn registry_host(endpoint: &str) -> Result<String> {
+    base_url(endpoint).map(|base| host_of(&base))
+}
+
 impl OciProvider {
     /// A provider for `config`, checking the endpoint (plain `http://` only to loopback or
     /// with the opt-in) and the configured repository names.
     pub fn new(config: OciConfig) -> Result<Self> {
         let base = base_url(&config.endpoint).map_err(|e| e.with_source(config.name.clone()))?;
-        let host = match (base.host_str(), base.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => String::new(),
-        };
+        let host = host_of(&base);
         for name in &config.repositories {
             if !is_repository_name(name) {
                 return Err(Error::config(format!(
@@ -169,6 +184,7 @@ impl OciProvider {
                 grouping: config.grouping,
                 details: config.details,
                 detail_concurrency: config.detail_concurrency.max(1),
+                detail_permits: tokio::sync::Semaphore::new(config.detail_concurrency.max(1)),
                 paging: config.paging,
                 page_size: PageSize::new(config.page_size),
             }),
@@ -479,9 +495,11 @@ impl Inner {
     ) -> Result<Fetched> {
         let target = format!("{}/{path}:{reference}", self.host);
         let url = self.url(&format!("/v2/{path}/manifests/{reference}"))?;
-        let response = self
-            .get(&url, "get_manifest", &target, scope, Some(ACCEPT))
-            .await?;
+        let response = {
+            let _permit = self.detail_permits.acquire().await;
+            self.get(&url, "get_manifest", &target, scope, Some(ACCEPT))
+                .await?
+        };
         let announced = expected.or(response.header("docker-content-digest"));
         manifest::decode(&response.body, announced, response.header("content-type"))
             .map_err(|e| self.locate(e, "get_manifest", &target))
@@ -598,9 +616,11 @@ impl Inner {
         }
         let target = format!("{}/{path}@{digest}", self.host);
         let url = self.url(&format!("/v2/{path}/blobs/{digest}"))?;
-        let response = self
-            .get(&url, "get_image_config", &target, scope, None)
-            .await?;
+        let response = {
+            let _permit = self.detail_permits.acquire().await;
+            self.get(&url, "get_image_config", &target, scope, None)
+                .await?
+        };
         if digest.starts_with("sha256:") && manifest::sha256_digest(&response.body) != digest {
             return Err(self.locate(
                 Error::protocol("the image configuration does not match its digest"),
