@@ -363,31 +363,28 @@ async fn populate(pusher: &Pusher) -> BTreeMap<String, BTreeMap<String, Expected
             .or_default()
             .insert(tag.into(), expected.clone());
     }
-    let index = push_index(
-        pusher,
-        "team/api",
-        "multi",
-        true,
-        &[("amd64", None), ("arm64", Some("v8"))],
-        50,
-    )
-    .await;
-    all.entry("team/api".into())
-        .or_default()
-        .insert("multi".into(), index);
-    // A Docker manifest list.
-    let list = push_index(
-        pusher,
-        "team/web",
-        "2.0",
-        false,
-        &[("amd64", None), ("arm", Some("v7"))],
-        60,
-    )
-    .await;
-    all.entry("team/web".into())
-        .or_default()
-        .insert("2.0".into(), list);
+    // An OCI index and a Docker manifest list.
+    for (repo, tag, oci, platforms, seed) in [
+        (
+            "team/api",
+            "multi",
+            true,
+            [("amd64", None), ("arm64", Some("v8"))],
+            50u8,
+        ),
+        (
+            "team/web",
+            "2.0",
+            false,
+            [("amd64", None), ("arm", Some("v7"))],
+            60,
+        ),
+    ] {
+        let index = push_index(pusher, repo, tag, oci, &platforms, seed).await;
+        all.entry(repo.into())
+            .or_default()
+            .insert(tag.into(), index);
+    }
     all
 }
 
@@ -433,6 +430,18 @@ fn listed(report: &InventoryReport) -> BTreeMap<String, BTreeMap<String, Expecte
     out
 }
 
+/// Serves `app` on a free loopback port, in the background; its address.
+async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
 fn provider(config: OciConfig) -> Arc<dyn RegistryProvider> {
     Arc::new(OciProvider::new(config).expect("OCI provider"))
 }
@@ -457,18 +466,27 @@ fn without_created(
     all
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn anonymous_registry_lists_exactly_what_was_pushed() {
-    let Some(binary) = registry_binary() else {
-        return;
-    };
-    let registry = RegistryServer::start(&binary, scratch_dir("anon"), "").await;
+/// An anonymous registry with the test's images in it, and what it holds; `None` when the
+/// binary is missing (the test skips, or fails under `CI=true`).
+async fn anonymous_registry_with_images(
+    label: &str,
+) -> Option<(RegistryServer, BTreeMap<String, BTreeMap<String, Expected>>)> {
+    let binary = registry_binary()?;
+    let registry = RegistryServer::start(&binary, scratch_dir(label), "").await;
     let pusher = Pusher {
         http: reqwest::Client::new(),
         base: registry.url.clone(),
         auth: None,
     };
     let pushed = populate(&pusher).await;
+    Some((registry, pushed))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_registry_lists_exactly_what_was_pushed() {
+    let Some((registry, pushed)) = anonymous_registry_with_images("anon").await else {
+        return;
+    };
 
     // Full depth with the image configurations: everything, across 3 catalog pages of 2.
     let config = OciConfig::new("lab", registry.url.clone())
@@ -531,16 +549,9 @@ async fn anonymous_registry_lists_exactly_what_was_pushed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouping_by_first_segment_and_configured_repositories() {
-    let Some(binary) = registry_binary() else {
+    let Some((registry, pushed)) = anonymous_registry_with_images("group").await else {
         return;
     };
-    let registry = RegistryServer::start(&binary, scratch_dir("group"), "").await;
-    let pusher = Pusher {
-        http: reqwest::Client::new(),
-        base: registry.url.clone(),
-        auth: None,
-    };
-    let pushed = populate(&pusher).await;
     let host = registry.host();
     let grouped = Arc::new(
         OciProvider::new(
@@ -777,13 +788,7 @@ impl TokenServer {
         let app = axum::Router::new()
             .route("/token", axum::routing::get(token))
             .with_state((signer.clone(), requests.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let addr = serve(app).await;
         TokenServer {
             url: format!("http://{addr}/token"),
             signer,
@@ -865,13 +870,7 @@ async fn a_refused_catalog_says_to_configure_repositories() {
             )
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve(app).await;
     let report = inventory(
         provider(OciConfig::new("hub", format!("http://{addr}"))),
         TagDepth::Names,
@@ -893,16 +892,9 @@ async fn an_oci_source_merges_with_ncr_and_swr() {
     use reginv::ncp::{NcpConfig, NcpProvider, NcpRegion};
     use reginv_emulator::{Emulator, Fixture, FixtureSizes};
 
-    let Some(binary) = registry_binary() else {
+    let Some((registry, pushed)) = anonymous_registry_with_images("merge").await else {
         return;
     };
-    let registry = RegistryServer::start(&binary, scratch_dir("merge"), "").await;
-    let pusher = Pusher {
-        http: reqwest::Client::new(),
-        base: registry.url.clone(),
-        auth: None,
-    };
-    let pushed = populate(&pusher).await;
     let fixture = Fixture::generate(
         7,
         FixtureSizes {
@@ -1039,13 +1031,7 @@ async fn detail_requests_stay_within_the_concurrency() {
             axum::routing::get(manifest),
         )
         .with_state(gauge.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve(app).await;
     let mut config = OciConfig::new("fake", format!("http://{addr}"));
     config.detail_concurrency = 3;
     let report = inventory(provider(config), TagDepth::Full).await;

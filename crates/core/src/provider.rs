@@ -271,26 +271,35 @@ impl<P: RegistryProvider + ?Sized> RegistryProviderExt for Arc<P> {
     }
 
     fn list_tags(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>> {
-        let provider = self.clone();
-        let ctx = context(provider.source(), "list_tags", Some(repo.to_string()));
-        let repo = Arc::new(repo);
-        paginate(ctx, provider.paging_options(), move |cursor| {
-            let provider = provider.clone();
-            let repo = repo.clone();
-            async move { provider.tags_page(&repo, cursor).await }
-        })
+        tag_listing(self, repo, false)
     }
 
     fn list_tag_names(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>> {
-        let provider = self.clone();
-        let ctx = context(provider.source(), "list_tags", Some(repo.to_string()));
-        let repo = Arc::new(repo);
-        paginate(ctx, provider.paging_options(), move |cursor| {
-            let provider = provider.clone();
-            let repo = repo.clone();
-            async move { provider.tag_names_page(&repo, cursor).await }
-        })
+        tag_listing(self, repo, true)
     }
+}
+
+/// Every tag of `repo`, from [`RegistryProvider::tag_names_page`] when `names_only`, else from
+/// [`RegistryProvider::tags_page`].
+fn tag_listing<P: RegistryProvider + ?Sized>(
+    provider: &Arc<P>,
+    repo: RepositoryRef,
+    names_only: bool,
+) -> BoxStream<'static, Result<Tag>> {
+    let provider = provider.clone();
+    let ctx = context(provider.source(), "list_tags", Some(repo.to_string()));
+    let repo = Arc::new(repo);
+    paginate(ctx, provider.paging_options(), move |cursor| {
+        let provider = provider.clone();
+        let repo = repo.clone();
+        async move {
+            if names_only {
+                provider.tag_names_page(&repo, cursor).await
+            } else {
+                provider.tags_page(&repo, cursor).await
+            }
+        }
+    })
 }
 
 /// The cursor a provider should use for a first page when `None` was asked: page 1 of `size`.
