@@ -447,7 +447,14 @@ fn provider(config: OciConfig) -> Arc<dyn RegistryProvider> {
 }
 
 async fn inventory(provider: Arc<dyn RegistryProvider>, depth: TagDepth) -> InventoryReport {
-    let inventory = Inventory::new(vec![provider])
+    inventory_of(vec![provider], depth).await
+}
+
+async fn inventory_of(
+    providers: Vec<Arc<dyn RegistryProvider>>,
+    depth: TagDepth,
+) -> InventoryReport {
+    let inventory = Inventory::new(providers)
         .with_options(InventoryOptions::new().with_depth(depth))
         .expect("options");
     tokio::time::timeout(SAFETY_NET, inventory.collect())
@@ -655,7 +662,23 @@ async fn basic_auth_registry_needs_the_right_credentials() {
         .with_credentials(credentials);
     let report = inventory(provider(config), TagDepth::Full).await;
     assert!(report.complete, "{:?}", report.errors);
-    assert_eq!(listed(&report), without_created(pushed));
+    assert_eq!(listed(&report), without_created(pushed.clone()));
+
+    // The same through a configuration file: the password from a variable.
+    let toml = format!(
+        "[[providers]]\nname = \"lab\"\nkind = \"oci\"\nendpoint = \"{}\"\n\
+         username = \"{USER}\"\npassword_env = \"LAB_PASSWORD\"\npage_size = 2\n\
+         repositories = [\"team/api\", \"alpha\"]\n",
+        registry.url
+    );
+    let config = reginv::Config::from_toml_str(&toml, "reginv.toml").expect("valid");
+    let env = reginv::Environment::from_vars([("LAB_PASSWORD", PASSWORD)]);
+    let providers = config.build_providers(&env).expect("providers");
+    let report = inventory_of(providers, TagDepth::Full).await;
+    assert!(report.complete, "{:?}", report.errors);
+    let mut want = without_created(pushed.clone());
+    want.retain(|repo, _| repo == "team/api" || repo == "alpha");
+    assert_eq!(listed(&report), want);
 
     // Without credentials, and with a wrong password: authentication failures, no listing.
     let report = inventory(
@@ -927,12 +950,7 @@ async fn an_oci_source_merges_with_ncr_and_swr() {
         .expect("OCI provider");
     let providers: Vec<Arc<dyn RegistryProvider>> =
         vec![Arc::new(ncp), Arc::new(swr), Arc::new(oci)];
-    let inventory = Inventory::new(providers)
-        .with_options(InventoryOptions::new().with_depth(TagDepth::Full))
-        .expect("options");
-    let report = tokio::time::timeout(SAFETY_NET, inventory.collect())
-        .await
-        .expect("the inventory ends");
+    let report = inventory_of(providers, TagDepth::Full).await;
     assert!(report.complete, "{:?}", report.errors);
     let kinds: Vec<(&str, &str)> = report
         .sources
@@ -1048,5 +1066,57 @@ async fn detail_requests_stay_within_the_concurrency() {
         gauge.peak.load(Ordering::SeqCst) <= 3,
         "{gauge_peak}",
         gauge_peak = gauge.peak.load(Ordering::SeqCst)
+    );
+}
+
+/// The `oci` keys of a configuration entry: what is required, what belongs to other kinds, and
+/// that a password never shows in errors or `Debug`.
+#[test]
+fn oci_configuration_entries_are_checked() {
+    let entry = |extra: &str| {
+        format!(
+            "[[providers]]\nname = \"lab\"\nkind = \"oci\"\nendpoint = \"https://reg.example\"\n{extra}"
+        )
+    };
+    let ok = reginv::Config::from_toml_str(
+        &entry("username = \"u\"\npassword = \"hunter2\"\ngroup_by = \"first_segment\"\ndetails = true\n"),
+        "reginv.toml",
+    )
+    .expect("valid");
+    assert!(!format!("{ok:?}").contains("hunter2"));
+    let env = reginv::Environment::from_vars([("X", "Y")]);
+    let config = ok.providers[0].oci_config(&env).expect("config");
+    assert_eq!(config.grouping, Grouping::FirstSegment);
+    assert!(config.details);
+    assert_eq!(config.credentials.expect("creds").username, "u");
+    for (extra, key) in [
+        ("username = \"u\"\n", "username"),
+        ("group_by = \"team\"\n", "group_by"),
+        ("access_key = \"a\"\nsecret_key = \"b\"\n", "access_key"),
+        ("repositories = \"team/app\"\n", "repositories"),
+        (
+            "password = \"hunter2\"\npassword_env = \"P\"\nusername = \"u\"\n",
+            "password_env",
+        ),
+    ] {
+        let err = reginv::Config::from_toml_str(&entry(extra), "reginv.toml").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidConfig, "{extra}");
+        assert!(err.to_string().contains(&format!("key `{key}`")), "{err}");
+        assert!(!err.to_string().contains("hunter2"));
+    }
+    let err = reginv::Config::from_toml_str(
+        "[[providers]]\nname = \"lab\"\nkind = \"oci\"\n",
+        "reginv.toml",
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("key `endpoint`"), "{err}");
+    let err = reginv::Config::from_toml_str(
+        "[[providers]]\nname = \"n\"\nkind = \"ncp\"\nregion = \"kr\"\nusername = \"u\"\n",
+        "reginv.toml",
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("applies to kind \"oci\" only"),
+        "{err}"
     );
 }

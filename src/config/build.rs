@@ -57,6 +57,12 @@ impl ProviderConfig {
                     reginv_huawei::HuaweiProvider::new(config).map_err(|e| wrap(at, &e))?;
                 Ok(Arc::new(provider))
             }
+            #[cfg(feature = "oci")]
+            "oci" => {
+                let config = self.oci_config_at(env, at)?;
+                let provider = reginv_oci::OciProvider::new(config).map_err(|e| wrap(at, &e))?;
+                Ok(Arc::new(provider))
+            }
             other => {
                 // Only reached in builds without the backend (validation refused it already).
                 let _ = env;
@@ -186,6 +192,62 @@ impl ProviderConfig {
     }
 }
 
+#[cfg(feature = "oci")]
+impl ProviderConfig {
+    /// The OCI backend's configuration of this entry (kind `oci`): credentials inline or from
+    /// the named variables, else the docker configuration's entry for the registry (its path
+    /// from `docker_config`, else `DOCKER_CONFIG` or `HOME` as `env` has them), else anonymous.
+    pub fn oci_config(&self, env: &Environment) -> Result<reginv_oci::OciConfig> {
+        let at = self.location();
+        validate_entry(self, &|key, message| at.error(Some(key), message))?;
+        self.oci_config_at(env, &at)
+    }
+
+    fn oci_config_at(&self, env: &Environment, at: &Location<'_>) -> Result<reginv_oci::OciConfig> {
+        use reginv_oci::{docker_config, Grouping, OciConfig, OciCredentials};
+        if self.kind != "oci" {
+            return Err(at.error(Some("kind"), format!("is {:?}, not \"oci\"", self.kind)));
+        }
+        let endpoint = self.endpoint.clone().unwrap_or_default();
+        let host = reginv_oci::registry_host(&endpoint)
+            .map_err(|e| at.error(Some("endpoint"), e.message()))?;
+        let mut config = OciConfig::new(self.name.clone(), endpoint);
+        let user = match (&self.username, &self.username_env) {
+            (Some(user), _) => Some(user.trim().to_string()),
+            (None, Some(var)) => Some(read_var(env, var, "username_env", at)?),
+            (None, None) => None,
+        };
+        let password = match (&self.password, &self.password_env) {
+            (Some(password), _) => Some(password.clone()),
+            (None, Some(var)) => Some(read_var(env, var, "password_env", at)?.into()),
+            (None, None) => None,
+        };
+        config.credentials = match (user, password) {
+            (Some(user), Some(password)) => Some(OciCredentials::new(user, password)),
+            _ => {
+                let explicit = self.docker_config.as_deref().map(std::path::Path::new);
+                let home = env.var("HOME").map(std::path::PathBuf::from);
+                match docker_config::config_path(explicit, |name| env.var(name), home.as_deref()) {
+                    Some(path) => docker_config::credentials_from_file(&path, &host)
+                        .map_err(|e| at.error(Some("docker_config"), e.message()))?,
+                    None => None,
+                }
+            }
+        };
+        config.repositories = self.repositories.clone().unwrap_or_default();
+        config.grouping = match self.group_by.as_deref() {
+            Some("first_segment") => Grouping::FirstSegment,
+            _ => Grouping::Host,
+        };
+        config.details = self.details.unwrap_or(false);
+        if let Some(size) = self.page_size {
+            config.page_size = size;
+        }
+        config.http = self.http_config();
+        Ok(config)
+    }
+}
+
 /// The value of the variable `var` that `key` names; an error naming both when it is unset.
 fn read_var(env: &Environment, var: &str, key: &str, at: &Location<'_>) -> Result<String> {
     env.var(var).map(|v| v.trim().to_string()).ok_or_else(|| {
@@ -197,7 +259,7 @@ fn read_var(env: &Environment, var: &str, key: &str, at: &Location<'_>) -> Resul
 }
 
 /// A backend's error about an entry, prefixed with where the entry is; the kind is kept.
-#[cfg(any(feature = "ncp", feature = "huawei"))]
+#[cfg(any(feature = "ncp", feature = "huawei", feature = "oci"))]
 fn wrap(at: &Location<'_>, err: &crate::core::Error) -> crate::core::Error {
     crate::core::Error::new(err.kind(), at.describe(None, err.message()))
 }

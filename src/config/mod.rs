@@ -59,6 +59,8 @@ pub const KINDS: &[&str] = &[
     "ncp",
     #[cfg(feature = "huawei")]
     "huawei",
+    #[cfg(feature = "oci")]
+    "oci",
 ];
 
 /// Every source to inventory.
@@ -138,9 +140,11 @@ impl Config {
 pub struct ProviderConfig {
     /// The source label in every output row; unique and non-empty.
     pub name: String,
-    /// `ncp` or `huawei`.
+    /// `ncp`, `huawei` or `oci`.
     pub kind: String,
-    /// NCP: `kr`, `sgn`, `jpn`, `gov-kr`, `gov-krs`; Huawei: e.g. `ap-southeast-1`.
+    /// NCP: `kr`, `sgn`, `jpn`, `gov-kr`, `gov-krs`; Huawei: e.g. `ap-southeast-1`; OCI: none
+    /// (empty; the registry's host is the region of its rows).
+    #[serde(default)]
     pub region: String,
     /// Another endpoint instead of the vendor's (an emulator, a proxy): an `http(s)://` URL.
     #[serde(default)]
@@ -175,6 +179,31 @@ pub struct ProviderConfig {
     /// Allow signed requests over plain `http://` to a host that is not loopback.
     #[serde(default)]
     pub allow_insecure_http: Option<bool>,
+    /// OCI: the user name.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// OCI: the password or registry token (never printed).
+    #[serde(default, deserialize_with = "secret")]
+    pub password: Option<SecretString>,
+    /// OCI: the environment variable holding the user name.
+    #[serde(default)]
+    pub username_env: Option<String>,
+    /// OCI: the environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// OCI: the docker `config.json` to read credentials from (default
+    /// `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`).
+    #[serde(default)]
+    pub docker_config: Option<String>,
+    /// OCI: the repositories to list instead of the catalog.
+    #[serde(default)]
+    pub repositories: Option<Vec<String>>,
+    /// OCI: `host` (one registry per endpoint, the default) or `first_segment`.
+    #[serde(default)]
+    pub group_by: Option<String>,
+    /// OCI: creation times from the image configurations (one more request per image).
+    #[serde(default)]
+    pub details: Option<bool>,
 }
 
 fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SecretString>, D::Error> {
@@ -203,6 +232,14 @@ impl ProviderConfig {
             page_size: None,
             max_rps: None,
             allow_insecure_http: None,
+            username: None,
+            password: None,
+            username_env: None,
+            password_env: None,
+            docker_config: None,
+            repositories: None,
+            group_by: None,
+            details: None,
         }
     }
 
@@ -241,6 +278,14 @@ impl fmt::Debug for ProviderConfig {
             .field("page_size", &self.page_size)
             .field("max_rps", &self.max_rps)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("username_env", &self.username_env)
+            .field("password_env", &self.password_env)
+            .field("docker_config", &self.docker_config)
+            .field("repositories", &self.repositories)
+            .field("group_by", &self.group_by)
+            .field("details", &self.details)
             .finish()
     }
 }

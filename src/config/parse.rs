@@ -36,6 +36,14 @@ const KEYS: &[(&str, ValueType)] = &[
     ("page_size", ValueType::Integer),
     ("max_rps", ValueType::Number),
     ("allow_insecure_http", ValueType::Boolean),
+    ("username", ValueType::String),
+    ("password", ValueType::String),
+    ("username_env", ValueType::String),
+    ("password_env", ValueType::String),
+    ("docker_config", ValueType::String),
+    ("repositories", ValueType::StringList),
+    ("group_by", ValueType::String),
+    ("details", ValueType::Boolean),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -44,6 +52,7 @@ enum ValueType {
     Integer,
     Number,
     Boolean,
+    StringList,
 }
 
 impl ValueType {
@@ -53,6 +62,7 @@ impl ValueType {
             ValueType::Integer => "an integer",
             ValueType::Number => "a number",
             ValueType::Boolean => "true or false",
+            ValueType::StringList => "a list of strings",
         }
     }
 }
@@ -201,8 +211,14 @@ impl<'a> EntryReader<'a> {
                 self.error_at(self.entry.span(), Some(key), "is required but missing")
             })
         };
-        let mut provider =
-            ProviderConfig::new(required("name")?, required("kind")?, required("region")?);
+        let kind = required("kind")?;
+        // An OCI registry has no region: its endpoint says where it is.
+        let region = if kind == "oci" {
+            self.string("region")?.unwrap_or_default()
+        } else {
+            required("region")?
+        };
+        let mut provider = ProviderConfig::new(required("name")?, kind, region);
         provider.endpoint = self.string("endpoint")?;
         provider.access_key = self.string("access_key")?;
         provider.secret_key = self.string("secret_key")?.map(SecretString::new);
@@ -227,6 +243,25 @@ impl<'a> EntryReader<'a> {
                 Some(toml::Value::Boolean(b)) => Some(*b),
                 _ => None,
             };
+        provider.username = self.string("username")?;
+        provider.password = self.string("password")?.map(SecretString::new);
+        provider.username_env = self.string("username_env")?;
+        provider.password_env = self.string("password_env")?;
+        provider.docker_config = self.string("docker_config")?;
+        provider.group_by = self.string("group_by")?;
+        provider.details = match self.typed("details", ValueType::Boolean)? {
+            Some(toml::Value::Boolean(b)) => Some(*b),
+            _ => None,
+        };
+        provider.repositories = match self.typed("repositories", ValueType::StringList)? {
+            Some(toml::Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .filter_map(|item| item.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        };
         Ok(provider)
     }
 
@@ -244,6 +279,10 @@ impl<'a> EntryReader<'a> {
                     toml::Value::Integer(_) | toml::Value::Float(_)
                 )
                 | (ValueType::Boolean, toml::Value::Boolean(_))
+        ) || matches!(
+            (want, value.get_ref()),
+            (ValueType::StringList, toml::Value::Array(items))
+                if items.iter().all(|item| item.is_str())
         );
         if !ok {
             // Never echo a value: it may be a secret.

@@ -71,19 +71,39 @@ pub(crate) fn validate_entry(
     }
     if !KINDS.contains(&entry.kind.as_str()) {
         let hint = match entry.kind.as_str() {
-            "ncp" | "huawei" => format!(
+            "ncp" | "huawei" | "oci" => format!(
                 "this build of reginv has no {} backend (enable the cargo feature `{}`)",
                 entry.kind, entry.kind
             ),
             _ => format!(
                 "unknown kind {:?}; expected one of: {}",
                 entry.kind,
-                ["ncp", "huawei"].join(", ")
+                ["ncp", "huawei", "oci"].join(", ")
             ),
         };
         return Err(error("kind", hint));
     }
     let huawei = entry.kind == "huawei";
+    if entry.kind == "oci" {
+        return validate_oci(entry, error);
+    }
+    for (key, set) in [
+        ("username", entry.username.is_some()),
+        ("password", entry.password.is_some()),
+        ("username_env", entry.username_env.is_some()),
+        ("password_env", entry.password_env.is_some()),
+        ("docker_config", entry.docker_config.is_some()),
+        ("repositories", entry.repositories.is_some()),
+        ("group_by", entry.group_by.is_some()),
+        ("details", entry.details.is_some()),
+    ] {
+        if set {
+            return Err(error(
+                key,
+                format!("applies to kind \"oci\" only, not {:?}", entry.kind),
+            ));
+        }
+    }
     if entry.region.trim().is_empty() {
         return Err(error("region", "must not be empty".to_string()));
     }
@@ -194,6 +214,99 @@ pub(crate) fn validate_entry(
                 "page_size",
                 format!("must be between 1 and {MAX_PAGE_SIZE}, got {size}"),
             ));
+        }
+    }
+    if let Some(rps) = entry.max_rps {
+        if !(rps.is_finite() && rps > 0.0) {
+            return Err(error(
+                "max_rps",
+                format!("must be a number above 0, got {rps}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The rules of a `kind = "oci"` entry: an endpoint, no region or access keys, credentials as
+/// a user name and a password (inline or from variables) or none.
+fn validate_oci(entry: &ProviderConfig, error: &dyn Fn(&str, String) -> Error) -> Result<()> {
+    let Some(endpoint) = &entry.endpoint else {
+        return Err(error(
+            "endpoint",
+            "is required for kind \"oci\": the registry's https://host[:port]".to_string(),
+        ));
+    };
+    check_endpoint(endpoint).map_err(|message| error("endpoint", message))?;
+    for (key, set) in [
+        ("region", !entry.region.is_empty()),
+        ("access_key", entry.access_key.is_some()),
+        ("secret_key", entry.secret_key.is_some()),
+        ("access_key_env", entry.access_key_env.is_some()),
+        ("secret_key_env", entry.secret_key_env.is_some()),
+        ("project_id", entry.project_id.is_some()),
+        ("security_token_env", entry.security_token_env.is_some()),
+        ("token_env", entry.token_env.is_some()),
+    ] {
+        if set {
+            return Err(error(
+                key,
+                "does not apply to kind \"oci\" (credentials are username/password, their \
+                 _env keys, or docker_config)"
+                    .to_string(),
+            ));
+        }
+    }
+    for (key, value) in [
+        ("username", &entry.username),
+        ("username_env", &entry.username_env),
+        ("password_env", &entry.password_env),
+        ("docker_config", &entry.docker_config),
+    ] {
+        non_empty(value, key, error)?;
+    }
+    if entry
+        .password
+        .as_ref()
+        .is_some_and(|s| s.expose().trim().is_empty())
+    {
+        return Err(error("password", "must not be empty".to_string()));
+    }
+    for (one, other, both) in [
+        (
+            "username",
+            "username_env",
+            entry.username.is_some() && entry.username_env.is_some(),
+        ),
+        (
+            "password",
+            "password_env",
+            entry.password.is_some() && entry.password_env.is_some(),
+        ),
+    ] {
+        if both {
+            return Err(error(other, format!("give {one} or {other}, not both")));
+        }
+    }
+    let has_user = entry.username.is_some() || entry.username_env.is_some();
+    let has_password = entry.password.is_some() || entry.password_env.is_some();
+    if has_user != has_password {
+        let key = if has_user { "username" } else { "password" };
+        return Err(error(
+            key,
+            "needs both a user name and a password (or neither)".to_string(),
+        ));
+    }
+    if let Some(group_by) = &entry.group_by {
+        if !matches!(group_by.as_str(), "host" | "first_segment") {
+            return Err(error(
+                "group_by",
+                "must be \"host\" or \"first_segment\"".to_string(),
+            ));
+        }
+    }
+    if let Some(size) = entry.page_size {
+        if size == 0 {
+            return Err(error("page_size", "must be at least 1".to_string()));
         }
     }
     if let Some(rps) = entry.max_rps {

@@ -207,9 +207,16 @@ impl Authenticator {
         self.mode.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Takes up what a `401` asked for. `Ok(true)`: the request is worth one more try with
-    /// the new mode; `Ok(false)`: nothing changed (the credentials were refused).
-    pub(crate) fn challenged(&self, challenges: &[Challenge], scope: &str) -> Result<bool> {
+    /// Takes up what a `401` to a request sent in mode `sent` asked for. `Ok(true)`: the
+    /// request is worth one more try (the mode changed, here or meanwhile in another request,
+    /// or a refused token was dropped); `Ok(false)`: nothing changed (the credentials were
+    /// refused).
+    pub(crate) fn challenged(
+        &self,
+        challenges: &[Challenge],
+        scope: &str,
+        sent: &AuthMode,
+    ) -> Result<bool> {
         let bearer = challenges.iter().find_map(|c| match c {
             Challenge::Bearer { realm, service } => Some((realm, service)),
             Challenge::Basic => None,
@@ -232,6 +239,9 @@ impl Authenticator {
             None => return Ok(false),
         };
         let mut mode = self.mode.lock().unwrap_or_else(|p| p.into_inner());
+        if *mode != *sent {
+            return Ok(true);
+        }
         if let AuthMode::Bearer { .. } = new {
             // A token that was refused (expired early, or too narrow) is asked for again.
             let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
@@ -273,13 +283,14 @@ impl Authenticator {
         Ok(url)
     }
 
-    /// The `Authorization` header for a request of `scope` to the registry, if any.
+    /// The `Authorization` header for a request of `scope` to the registry in `mode`, if any.
     pub(crate) async fn header(
         &self,
         client: &HttpClient,
+        mode: &AuthMode,
         scope: &str,
     ) -> Result<Option<HeaderValue>> {
-        match self.mode() {
+        match mode.clone() {
             AuthMode::Anonymous => Ok(None),
             AuthMode::Basic => match &self.credentials {
                 Some(c) => c.basic_header().map(Some),
@@ -443,9 +454,13 @@ mod tests {
             realm: "https://auth.example/token".into(),
             service: None,
         };
-        assert!(a.challenged(std::slice::from_ref(&bearer), "s").unwrap());
+        assert!(a
+            .challenged(std::slice::from_ref(&bearer), "s", &AuthMode::Anonymous)
+            .unwrap());
+        let sent = a.mode();
         assert!(
-            !a.challenged(std::slice::from_ref(&bearer), "s").unwrap(),
+            !a.challenged(std::slice::from_ref(&bearer), "s", &sent)
+                .unwrap(),
             "no token to drop"
         );
         a.tokens.lock().unwrap().insert(
@@ -456,7 +471,7 @@ mod tests {
             },
         );
         assert!(
-            a.challenged(&[bearer], "s").unwrap(),
+            a.challenged(&[bearer], "s", &sent).unwrap(),
             "dropped, worth one more try"
         );
         assert!(a.cached("s").is_none());
@@ -464,14 +479,20 @@ mod tests {
 
     #[test]
     fn basic_needs_credentials_and_is_not_retried_twice() {
+        let anonymous = AuthMode::Anonymous;
         let err = authenticator(None)
-            .challenged(&[Challenge::Basic], "s")
+            .challenged(&[Challenge::Basic], "s", &anonymous)
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Authentication);
         let a = authenticator(Some(OciCredentials::new("u", "p")));
-        assert!(a.challenged(&[Challenge::Basic], "s").unwrap());
+        assert!(a.challenged(&[Challenge::Basic], "s", &anonymous).unwrap());
         assert_eq!(a.mode(), AuthMode::Basic);
-        assert!(!a.challenged(&[Challenge::Basic], "s").unwrap());
-        assert!(!a.challenged(&[], "s").unwrap());
+        // A request sent anonymously before the change: worth a try in the new mode.
+        assert!(a.challenged(&[Challenge::Basic], "s", &anonymous).unwrap());
+        // Sent with the credentials and refused: final.
+        assert!(!a
+            .challenged(&[Challenge::Basic], "s", &AuthMode::Basic)
+            .unwrap());
+        assert!(!a.challenged(&[], "s", &AuthMode::Basic).unwrap());
     }
 }

@@ -233,9 +233,10 @@ impl Inner {
                     HeaderValue::from_static(accept),
                 );
             }
+            let mode = self.auth.mode();
             let auth = self
                 .auth
-                .header(&self.token_client, scope)
+                .header(&self.token_client, &mode, scope)
                 .await
                 .map_err(|e| self.locate(e, operation, target))?;
             if let Some(value) = auth {
@@ -252,7 +253,7 @@ impl Inner {
                     challenged = true;
                     let retry = self
                         .auth
-                        .challenged(&self.decoder.last_challenges(), scope)
+                        .challenged(&self.decoder.last_challenges(), scope, &mode)
                         .map_err(|e| self.locate(e, operation, target))?;
                     if !retry {
                         return Err(e);
