@@ -61,6 +61,7 @@ macro_rules! backends {
 backends! {
     "ncp" => ncp = reginv_ncp::NcpFactory,
     "huawei" => huawei = reginv_huawei::HuaweiFactory,
+    "oci" => oci = reginv_oci::OciFactory,
 }
 
 /// The providers a configuration may name, by kind: the built-in backends

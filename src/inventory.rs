@@ -588,7 +588,13 @@ impl SourceRun {
             }
             TagDepth::Names | TagDepth::Full => {
                 let mut tags = Vec::new();
-                let mut listing = self.provider.list_tags(RepositoryRef::from(&repo));
+                let repo_ref = RepositoryRef::from(&repo);
+                // Names only: no per-tag detail requests (the OCI backend's manifests).
+                let mut listing = if self.depth == TagDepth::Names {
+                    self.provider.list_tag_names(repo_ref)
+                } else {
+                    self.provider.list_tags(repo_ref)
+                };
                 while let Some(item) = listing.next().await {
                     match item {
                         Ok(tag) => tags.push(tag),

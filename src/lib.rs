@@ -48,7 +48,8 @@
 //! - Everything of [`reginv_core`] is re-exported at the root ([`Repository`], [`Tag`],
 //!   [`Error`], [`RegistryProvider`], [`Page`], …) and as [`core`].
 //! - [`ncp`] (cargo feature `ncp`, default) is the NCR backend, [`reginv_ncp`]; [`huawei`]
-//!   (feature `huawei`, default) is the SWR backend, [`reginv_huawei`].
+//!   (feature `huawei`, default) is the SWR backend, [`reginv_huawei`]; [`oci`] (feature `oci`,
+//!   default) is the backend of any OCI Distribution registry, [`reginv_oci`].
 
 #![warn(missing_docs)]
 

@@ -144,6 +144,16 @@ impl RegistryProvider for LimitedProvider {
             .await
     }
 
+    async fn tag_names_page(
+        &self,
+        repo: &RepositoryRef,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Tag>> {
+        let repo = repo.clone();
+        self.limited(move |p| async move { p.tag_names_page(&repo, cursor).await })
+            .await
+    }
+
     async fn get_repository(&self, repo: &RepositoryRef) -> Result<Repository> {
         let repo = repo.clone();
         self.limited(move |p| async move { p.get_repository(&repo).await })

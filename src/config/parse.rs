@@ -45,13 +45,14 @@ fn toml_error(text: &str, origin: &str, err: &toml::de::Error) -> Error {
     Error::config(format!("{at}: {}", err.message().trim()))
 }
 
-/// A TOML value as a configuration value (lists, tables and dates by their type's name).
-fn value(value: &toml::Value) -> ConfigValue {
-    match value {
+/// A TOML value as a configuration value (tables and dates by their type's name).
+fn value(toml_value: &toml::Value) -> ConfigValue {
+    match toml_value {
         toml::Value::String(s) => ConfigValue::String(s.clone()),
         toml::Value::Integer(n) => ConfigValue::Integer(*n),
         toml::Value::Float(x) => ConfigValue::Float(*x),
         toml::Value::Boolean(b) => ConfigValue::Boolean(*b),
+        toml::Value::Array(items) => ConfigValue::List(items.iter().map(value).collect()),
         other => ConfigValue::Other(other.type_str()),
     }
 }

@@ -15,11 +15,12 @@ use tracing_subscriber::EnvFilter;
 use crate::escape;
 
 /// The crates whose logs `-v` and `-vv` turn on.
-const OUR_CRATES: [&str; 6] = [
+const OUR_CRATES: [&str; 7] = [
     "reginv",
     "reginv_core",
     "reginv_ncp",
     "reginv_huawei",
+    "reginv_oci",
     "reginv_emulator",
     "reginv_cli",
 ];

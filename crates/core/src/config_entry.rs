@@ -77,7 +77,9 @@ pub enum ConfigValue {
     Float(f64),
     /// `true` or `false`.
     Boolean(bool),
-    /// A value no key takes (a list, a table, a date), by its type's name (`array`).
+    /// A list (`repositories = ["team/app", "team/api"]`).
+    List(Vec<ConfigValue>),
+    /// A value no key takes (a table, a date), by its type's name (`table`).
     Other(&'static str),
 }
 
@@ -89,6 +91,7 @@ impl ConfigValue {
             ConfigValue::Integer(_) => "integer",
             ConfigValue::Float(_) => "float",
             ConfigValue::Boolean(_) => "boolean",
+            ConfigValue::List(_) => "array",
             ConfigValue::Other(name) => name,
         }
     }
@@ -139,6 +142,12 @@ impl From<i32> for ConfigValue {
 impl From<f64> for ConfigValue {
     fn from(value: f64) -> Self {
         ConfigValue::Float(value)
+    }
+}
+
+impl<T: Into<ConfigValue>> From<Vec<T>> for ConfigValue {
+    fn from(values: Vec<T>) -> Self {
+        ConfigValue::List(values.into_iter().map(Into::into).collect())
     }
 }
 
@@ -447,6 +456,30 @@ impl ConfigEntry {
         }
     }
 
+    /// `key`'s list of strings, each trimmed; an error when it is of another type, or an item
+    /// is not a string or is blank.
+    pub fn string_list(&self, key: &str) -> Result<Option<Vec<String>>> {
+        let list = |v: &ConfigValue| {
+            matches!(v, ConfigValue::List(items)
+                if items.iter().all(|i| matches!(i, ConfigValue::String(_))))
+        };
+        match self.typed(key, "a list of strings", list)? {
+            Some(ConfigValue::List(items)) => {
+                let mut strings = Vec::with_capacity(items.len());
+                for item in items {
+                    if let ConfigValue::String(s) = item {
+                        if s.trim().is_empty() {
+                            return Err(self.error(key, "must not hold an empty string"));
+                        }
+                        strings.push(s.trim().to_string());
+                    }
+                }
+                Ok(Some(strings))
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// The value of the environment variable that `key` names (`token_env = "MY_TOKEN"`), from
     /// `env`; `None` when the entry has no `key`, an error naming both when the variable is not
     /// set.
@@ -528,8 +561,9 @@ impl ConfigEntry {
         }
     }
     /// Where this entry takes its credentials from, in words for the error when the vendor
-    /// rejects them (never the secret): `token_env`, `secret_key` or `secret_key_env`, with
-    /// the entry's name; `None` when it gives none, so the backend's own resolution applies.
+    /// rejects them (never the secret): `token_env`, `secret_key`, `secret_key_env`,
+    /// `password` or `password_env`, with the entry's name; `None` when it gives none, so the
+    /// backend's own resolution applies.
     pub fn credentials_source(&self) -> Option<String> {
         let var = |key: &str| match self.get(key) {
             Some(ConfigValue::String(v)) => Some(v.trim().to_string()),
@@ -541,6 +575,10 @@ impl ConfigEntry {
             "the secret_key key".to_string()
         } else if let Some(v) = var("secret_key_env") {
             format!("the variable {v} (secret_key_env)")
+        } else if self.get("password").is_some() {
+            "the password key".to_string()
+        } else if let Some(v) = var("password_env") {
+            format!("the variable {v} (password_env)")
         } else {
             return None;
         };

@@ -180,6 +180,17 @@ pub trait RegistryProvider: Send + Sync + fmt::Debug + 'static {
     /// One page of the tags of `repo`, with full details. `None` asks for the first page.
     async fn tags_page(&self, repo: &RepositoryRef, cursor: Option<Cursor>) -> Result<Page<Tag>>;
 
+    /// One page of the tags of `repo` where only the names are needed (other fields may be
+    /// `None`). The default answers [`tags_page`](Self::tags_page); a provider whose details
+    /// cost requests of their own (OCI: a manifest per tag) lists the names alone here.
+    async fn tag_names_page(
+        &self,
+        repo: &RepositoryRef,
+        cursor: Option<Cursor>,
+    ) -> Result<Page<Tag>> {
+        self.tags_page(repo, cursor).await
+    }
+
     /// One repository's details. The default answers
     /// [`Unsupported`](crate::ErrorKind::Unsupported), so a backend implements it only where its
     /// API has such a call.
@@ -210,6 +221,10 @@ pub trait RegistryProviderExt {
 
     /// Every tag of `repo`, lazily.
     fn list_tags(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>>;
+
+    /// Every tag of `repo` where only the names are needed
+    /// ([`RegistryProvider::tag_names_page`]), lazily.
+    fn list_tag_names(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>>;
 }
 
 impl<P: RegistryProvider + ?Sized> RegistryProviderExt for Arc<P> {
@@ -252,15 +267,35 @@ impl<P: RegistryProvider + ?Sized> RegistryProviderExt for Arc<P> {
     }
 
     fn list_tags(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>> {
-        let provider = self.clone();
-        let ctx = context(provider.source(), "list_tags", Some(repo.to_string()));
-        let repo = Arc::new(repo);
-        paginate(ctx, provider.paging_options(), move |cursor| {
-            let provider = provider.clone();
-            let repo = repo.clone();
-            async move { provider.tags_page(&repo, cursor).await }
-        })
+        tag_listing(self, repo, false)
     }
+
+    fn list_tag_names(&self, repo: RepositoryRef) -> BoxStream<'static, Result<Tag>> {
+        tag_listing(self, repo, true)
+    }
+}
+
+/// Every tag of `repo`, from [`RegistryProvider::tag_names_page`] when `names_only`, else from
+/// [`RegistryProvider::tags_page`].
+fn tag_listing<P: RegistryProvider + ?Sized>(
+    provider: &Arc<P>,
+    repo: RepositoryRef,
+    names_only: bool,
+) -> BoxStream<'static, Result<Tag>> {
+    let provider = provider.clone();
+    let ctx = context(provider.source(), "list_tags", Some(repo.to_string()));
+    let repo = Arc::new(repo);
+    paginate(ctx, provider.paging_options(), move |cursor| {
+        let provider = provider.clone();
+        let repo = repo.clone();
+        async move {
+            if names_only {
+                provider.tag_names_page(&repo, cursor).await
+            } else {
+                provider.tags_page(&repo, cursor).await
+            }
+        }
+    })
 }
 
 /// The cursor a provider should use for a first page when `None` was asked: page 1 of `size`.

@@ -38,6 +38,16 @@ secret_key_env = "HUAWEICLOUD_SDK_SK"
 # project_id = "…"                         # sent as X-Project-Id (optional)
 # security_token_env = "HUAWEICLOUD_SDK_SECURITY_TOKEN"   # for temporary credentials
 # max_rps = 20
+
+# Any OCI Distribution registry (Harbor, GitLab, registry:2, Zot, Quay, …): uncomment and set
+# its endpoint. Credentials from these variables, else ~/.docker/config.json, else anonymous.
+# [[providers]]
+# name = "lab"
+# kind = "oci"
+# endpoint = "https://registry.example.com"
+# username_env = "REGISTRY_USER"
+# password_env = "REGISTRY_PASSWORD"
+# repositories = ["team/app"]              # where the registry refuses to list its catalog
 "#;
 
 /// Writes [`TEMPLATE`] to the chosen file (or stdout for `-`); an existing file is kept unless
@@ -109,5 +119,20 @@ mod tests {
                 "an inline secret key: {line}"
             );
         }
+    }
+
+    #[test]
+    fn the_commented_oci_entry_loads_once_uncommented() {
+        let block = TEMPLATE
+            .split_once("# [[providers]]\n# name = \"lab\"")
+            .map(|(_, rest)| format!("[[providers]]\nname = \"lab\"{rest}"))
+            .unwrap();
+        let text: String = block
+            .lines()
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let config = Config::from_toml_str(&text, "reginv.toml").unwrap();
+        assert_eq!(config.providers[0].kind(), "oci");
     }
 }
