@@ -7,6 +7,8 @@
 //!   ([`SCHEMA_VERSION`]); [`Store::begin_run`] starts a run whose [`SnapshotWriter`] takes the
 //!   inventory's events as they stream in; [`Store::runs`] lists [`RunInfo`]s and
 //!   [`Store::snapshot`] reads one back as a [`Snapshot`].
+//! - [`diff`] compares two inventories (stored, or `--format json` reports) into a
+//!   [`diff::Diff`] of typed changes, never mistaking a failed listing for a removal.
 //!
 //! ```no_run
 //! # async fn run(inventory: reginv::Inventory) -> reginv_store::Result<()> {
@@ -29,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod diff;
 mod error;
 mod host;
 mod read;
