@@ -69,6 +69,9 @@ pub struct Config {
     /// The sources, in the order reports list them.
     #[serde(default)]
     pub providers: Vec<ProviderConfig>,
+    /// `[store] url`: where `reginv` keeps snapshots (see the `reginv-store` crate), when set.
+    #[serde(skip)]
+    pub store_url: Option<String>,
     /// Where the configuration came from (a file path, `environment`, …), for messages.
     #[serde(skip)]
     pub origin: String,
@@ -79,6 +82,7 @@ impl Config {
     pub fn new(providers: Vec<ProviderConfig>, origin: impl Into<String>) -> Self {
         Config {
             providers,
+            store_url: None,
             origin: origin.into(),
         }
     }

@@ -80,11 +80,16 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Config> {
     // First pass: syntax and top-level keys.
     let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
         toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
+    let mut store_url = None;
     for (key, value) in &top {
+        if key.get_ref() == "store" {
+            store_url = read_store_table(text, origin, value)?;
+            continue;
+        }
         if key.get_ref() != "providers" {
             return Err(Error::config(format!(
-                "{}: unknown top-level key `{}`; the only one is `providers` (write each source \
-                 as a [[providers]] table)",
+                "{}: unknown top-level key `{}`; the keys are `providers` (write each source \
+                 as a [[providers]] table) and `store`",
                 position(text, origin, key.span().start),
                 key.get_ref()
             )));
@@ -121,7 +126,43 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Config> {
             .error(Some("name"), message)
         },
     )?;
-    Ok(Config::new(providers, origin))
+    let mut config = Config::new(providers, origin);
+    config.store_url = store_url;
+    Ok(config)
+}
+
+/// Reads the `[store]` table: `url = "…"`, its only key.
+fn read_store_table(
+    text: &str,
+    origin: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<Option<String>> {
+    let at = |span: Range<usize>| position(text, origin, span.start);
+    let toml::Value::Table(table) = value.get_ref() else {
+        return Err(Error::config(format!(
+            "{}: `store` must be a table: write [store] and url = \"…\" under it",
+            at(value.span())
+        )));
+    };
+    let mut url = None;
+    for (key, item) in table {
+        match (key.as_str(), item) {
+            ("url", toml::Value::String(text)) => url = Some(text.clone()),
+            ("url", _) => {
+                return Err(Error::config(format!(
+                    "{}: [store] url must be a string",
+                    at(value.span())
+                )))
+            }
+            (other, _) => {
+                return Err(Error::config(format!(
+                    "{}: [store]: unknown key `{other}`; the only one is `url`",
+                    at(value.span())
+                )))
+            }
+        }
+    }
+    Ok(url)
 }
 
 /// Reads one `[[providers]]` table.

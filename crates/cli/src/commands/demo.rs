@@ -29,7 +29,12 @@ pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
         );
     }
     let result = match super::build(demo_config(&emulator), &args.selection) {
-        Ok(inventory) => super::list(inventory, &args.selection, &args.output, verbose).await,
+        // Only an explicit --store: $REGINV_STORE names the user's real store, which must not
+        // receive the emulator's sample company.
+        Ok(inventory) => {
+            let store = args.store.store.clone();
+            super::list(inventory, &args.selection, &args.output, store, verbose).await
+        }
         Err(e) => Err(e),
     };
     emulator.shutdown().await;

@@ -12,6 +12,8 @@ pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
         sources = config.providers.len(),
         "configuration loaded"
     );
+    let store_url =
+        super::store::store_url(args.store.store.as_deref(), config.store_url.as_deref());
     let inventory = super::build(config, &args.selection)?;
-    super::list(inventory, &args.selection, &args.output, verbose).await
+    super::list(inventory, &args.selection, &args.output, store_url, verbose).await
 }

@@ -2,7 +2,10 @@
 
 mod create_registry;
 mod demo;
+pub mod diff;
 mod inventory;
+pub mod snapshots;
+pub mod store;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -17,6 +20,8 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Inventory(args) => inventory::run(args, cli.verbose).await,
         Command::Demo(args) => demo::run(args, cli.verbose).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        Command::Snapshots(args) => snapshots::run(args).await,
+        Command::Diff(args) => diff::run(args).await,
     }
 }
 
@@ -25,6 +30,7 @@ async fn list(
     inventory: Inventory,
     selection: &SelectionArgs,
     output: &OutputArgs,
+    store_url: Option<String>,
     verbose: u8,
 ) -> Result<i32, CliError> {
     let inventory = select(inventory, selection)?;
@@ -39,7 +45,13 @@ async fn list(
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
-    output::write_inventory(&inventory, format, destination, progress).await
+    match store_url {
+        Some(url) => {
+            let store = store::open(&url).await?;
+            store::list_and_store(&inventory, &store, format, destination, progress).await
+        }
+        None => output::write_inventory(&inventory, format, destination, progress).await,
+    }
 }
 
 /// The configuration with the command line's per-source settings applied (`--max-rps`

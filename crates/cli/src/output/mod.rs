@@ -13,6 +13,7 @@ pub mod table;
 
 use std::io::{self, Write};
 
+use futures::stream::BoxStream;
 use futures::StreamExt;
 use reginv::{Failure, Inventory, InventoryEvent, InventoryReport, TagDepth};
 
@@ -40,6 +41,18 @@ pub fn default_format(requested: Option<Format>, destination: &Destination) -> F
 pub async fn write_inventory(
     inventory: &Inventory,
     format: Format,
+    destination: Destination,
+    progress: Progress,
+) -> Result<i32, CliError> {
+    write_events(inventory, inventory.stream(), format, destination, progress).await
+}
+
+/// [`write_inventory`] of `events`, a stream of `inventory`'s events (e.g. one that also stores
+/// them).
+pub async fn write_events(
+    inventory: &Inventory,
+    mut events: BoxStream<'static, InventoryEvent>,
+    format: Format,
     mut destination: Destination,
     mut progress: Progress,
 ) -> Result<i32, CliError> {
@@ -50,7 +63,6 @@ pub async fn write_inventory(
         .map(|p| p.source().name.clone())
         .collect();
     let what = destination.describe();
-    let mut events = inventory.stream();
 
     if format == Format::Ndjson {
         let mut writer = NdjsonWriter::new(destination.writer());
