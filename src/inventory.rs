@@ -31,6 +31,7 @@ use crate::filter::{Filter, RepositoryMatcher};
 use crate::limiter::LimitedProvider;
 use crate::listing;
 use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
+use crate::reuse::TagReuse;
 
 /// How much of each repository's tags an inventory lists.
 ///
@@ -98,6 +99,9 @@ pub struct InventoryOptions {
     pub per_source_concurrency: usize,
     /// Which sources, registries and repositories to list. Default: everything.
     pub filter: Filter,
+    /// Where an incremental inventory takes unchanged repositories' tags from instead of
+    /// listing them. Default: none (every tag listing is sent).
+    pub reuse: Option<Arc<dyn TagReuse>>,
 }
 
 impl Default for InventoryOptions {
@@ -107,6 +111,7 @@ impl Default for InventoryOptions {
             concurrency: 32,
             per_source_concurrency: 8,
             filter: Filter::default(),
+            reuse: None,
         }
     }
 }
@@ -138,6 +143,13 @@ impl InventoryOptions {
     /// Sets the filter.
     pub fn with_filter(mut self, filter: Filter) -> Self {
         self.filter = filter;
+        self
+    }
+
+    /// Makes the inventory incremental: tags `reuse` vouches for are not listed again (see
+    /// [`TagReuse`]); each source's summary counts them in `reused`.
+    pub fn with_reuse(mut self, reuse: Arc<dyn TagReuse>) -> Self {
+        self.reuse = Some(reuse);
         self
     }
 }
@@ -310,6 +322,8 @@ impl Inventory {
                     depth: self.options.depth,
                     fanout: per_source,
                     matcher: self.matcher.clone(),
+                    reuse: self.options.reuse.clone(),
+                    reused: AtomicU64::new(0),
                 });
                 source_events(run).map(move |event| (index, event)).boxed()
             })
@@ -328,6 +342,10 @@ struct SourceRun {
     /// How many registries / repositories are worked on at once.
     fanout: usize,
     matcher: Arc<RepositoryMatcher>,
+    /// Where unchanged tags come from in an incremental inventory.
+    reuse: Option<Arc<dyn TagReuse>>,
+    /// Repositories whose tags were reused.
+    reused: AtomicU64,
 }
 
 /// What a source's events added up to so far.
@@ -491,6 +509,7 @@ impl SourceRun {
                 let tags = repo.tags.take().unwrap_or_default();
                 repo.tags = Some(names_only(tags));
             }
+            TagDepth::Names | TagDepth::Full if self.reused_tags(&mut repo).await => {}
             TagDepth::Names | TagDepth::Full => {
                 let mut tags = Vec::new();
                 let mut listing = listing::tags(&self.provider, RepositoryRef::from(&repo));
@@ -516,6 +535,24 @@ impl SourceRun {
         events
     }
 
+    /// Fills `repo.tags` from the earlier run the [`TagReuse`] vouches for; `false` when there
+    /// is none (the tags must be listed).
+    async fn reused_tags(&self, repo: &mut Repository) -> bool {
+        let Some(reuse) = &self.reuse else {
+            return false;
+        };
+        let Some(tags) = reuse.tags(repo, self.depth).await else {
+            return false;
+        };
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        repo.tags = Some(if self.depth == TagDepth::Names {
+            names_only(tags)
+        } else {
+            sorted(tags)
+        });
+        true
+    }
+
     fn summary(
         &self,
         tally: &Tally,
@@ -533,6 +570,9 @@ impl SourceRun {
         summary.throttled = after.throttled.saturating_sub(before.throttled);
         summary.page_size = self.provider.page_size();
         summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if self.reuse.is_some() {
+            summary.reused = Some(self.reused.load(Ordering::Relaxed));
+        }
         summary
     }
 }

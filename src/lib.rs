@@ -65,9 +65,11 @@ mod limiter;
 mod listing;
 mod recent;
 mod report;
+mod reuse;
 
 pub use config::{Config, Environment, ProviderConfig};
 pub use failure::Failure;
 pub use filter::Filter;
 pub use inventory::{Inventory, InventoryOptions, TagDepth};
 pub use report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary, SCHEMA_VERSION};
+pub use reuse::TagReuse;

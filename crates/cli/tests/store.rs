@@ -220,3 +220,63 @@ fn postgres_store_through_the_cli() {
     assert_eq!(runs.len(), count + 1);
     assert_eq!(runs.last().unwrap()["status"], "complete");
 }
+
+/// The report without what differs between two runs over the same data.
+fn normalized(mut report: Value) -> Value {
+    report["generated_at"] = Value::Null;
+    for source in report["sources"].as_array_mut().unwrap() {
+        let source = source.as_object_mut().unwrap();
+        // Each demo's emulator listens on another port.
+        for key in ["requests", "retries", "elapsed_ms", "reused", "endpoint"] {
+            source.remove(key);
+        }
+    }
+    report
+}
+
+#[test]
+fn an_incremental_demo_prints_the_full_runs_report_and_counts_reuse() {
+    let dir = temp_dir();
+    let store = dir.join("inc.db").display().to_string();
+    let full = json(&reginv(
+        &dir,
+        &[
+            "demo", "--store", &store, "--tags", "full", "--format", "json",
+        ],
+        &[],
+    ));
+    let inc = json(&reginv(
+        &dir,
+        &[
+            "demo",
+            "--store",
+            &store,
+            "--tags",
+            "full",
+            "--incremental",
+            "--format",
+            "json",
+        ],
+        &[],
+    ));
+    let reused: u64 = inc["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reused"].as_u64().unwrap())
+        .sum();
+    assert!(reused > 0, "{inc}");
+    assert!(full["sources"][0].get("reused").is_none());
+    assert!(normalized(inc) == normalized(full), "the reports differ");
+    let runs = json(&reginv(
+        &dir,
+        &["snapshots", "--store", &store, "--format", "json"],
+        &[],
+    ));
+    assert_eq!(runs[1]["incremental"], true);
+    assert_eq!(runs[0]["incremental"], false);
+
+    let out = reginv(&dir, &["demo", "--incremental"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--incremental needs a store"));
+}

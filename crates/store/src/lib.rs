@@ -7,6 +7,8 @@
 //!   ([`SCHEMA_VERSION`]); [`Store::begin_run`] starts a run whose [`SnapshotWriter`] takes the
 //!   inventory's events as they stream in; [`Store::runs`] lists [`RunInfo`]s and
 //!   [`Store::snapshot`] reads one back as a [`Snapshot`].
+//! - [`Store::reuse_for`] gives an incremental run the tags of repositories whose listing
+//!   fingerprint did not change ([`StoredTags`], a [`reginv::TagReuse`]).
 //! - [`diff`] compares two inventories (stored, or `--format json` reports) into a
 //!   [`diff::Diff`] of typed changes, never mistaking a failed listing for a removal.
 //!
@@ -35,6 +37,7 @@ pub mod diff;
 mod error;
 mod host;
 mod read;
+mod reuse;
 mod run;
 mod schema;
 mod store;
@@ -44,6 +47,7 @@ mod writer;
 
 pub use error::{Result, StoreError};
 pub use read::Snapshot;
+pub use reuse::StoredTags;
 pub use run::{RunInfo, RunStatus};
 pub use schema::SCHEMA_VERSION;
 pub use store::{RunPlan, Store};

@@ -158,7 +158,7 @@ impl Store {
             .db
             .query(
                 "SELECT name, provider, region, endpoint, status, repositories, tags, errors, \
-                 requests, retries, throttled, page_size, elapsed_ms FROM run_sources \
+                 requests, retries, throttled, page_size, elapsed_ms, reused FROM run_sources \
                  WHERE run_id = $1 ORDER BY position",
                 &[Value::int(id)],
                 &[
@@ -167,6 +167,7 @@ impl Store {
                     Kind::Text,
                     Kind::Text,
                     Kind::Text,
+                    Kind::Int,
                     Kind::Int,
                     Kind::Int,
                     Kind::Int,
@@ -200,6 +201,7 @@ impl Store {
                     s.throttled = row[10].as_u64().unwrap_or(0);
                     s.page_size = row[11].as_i64().and_then(|v| u32::try_from(v).ok());
                     s.elapsed_ms = row[12].as_u64().unwrap_or(0);
+                    s.reused = row[13].as_u64();
                     Some(s)
                 }
             };
@@ -335,6 +337,21 @@ impl Store {
         Ok(out)
     }
 }
+
+/// The columns of a tag as [`tag_from_row`] reads them.
+pub(crate) const TAG_COLUMNS: [Kind; 11] = [
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Time,
+    Kind::Time,
+    Kind::Time,
+    Kind::Bool,
+    Kind::Text,
+    Kind::Bool,
+    Kind::Text,
+    Kind::Text,
+];
 
 /// The columns of `source, registry, repository`, then a tag as [`tag_from_row`] reads it.
 const TAG_KINDS: [Kind; 14] = [

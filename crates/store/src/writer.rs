@@ -34,8 +34,8 @@ const INSERT_SOURCE: &str = "INSERT INTO run_sources (run_id, position, name, pr
     endpoint) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
 
 const FINISH_SOURCE: &str = "UPDATE run_sources SET status = $1, repositories = $2, tags = $3, \
-    errors = $4, requests = $5, retries = $6, throttled = $7, page_size = $8, elapsed_ms = $9 \
-    WHERE run_id = $10 AND name = $11";
+    errors = $4, requests = $5, retries = $6, throttled = $7, page_size = $8, elapsed_ms = $9, \
+    reused = $10 WHERE run_id = $11 AND name = $12";
 
 const INSERT_REPOSITORY: &str = "INSERT INTO repositories (run_id, source, provider, region, \
     registry, name, full_name, pull_uri, description, public, tag_immutable, tag_count, \
@@ -256,6 +256,7 @@ impl SnapshotWriter {
                 Value::count(Some(summary.throttled)),
                 Value::Int(summary.page_size.map(i64::from)),
                 Value::count(Some(summary.elapsed_ms)),
+                Value::count(summary.reused),
                 Value::int(self.id),
                 Value::text(&summary.name),
             ],

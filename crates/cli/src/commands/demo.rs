@@ -32,7 +32,7 @@ pub async fn run(args: DemoArgs, verbose: u8) -> Result<i32, CliError> {
         // Only an explicit --store: $REGINV_STORE names the user's real store, which must not
         // receive the emulator's sample company.
         Ok(inventory) => {
-            let store = args.store.store.clone();
+            let store = (args.store.store.clone(), args.store.incremental);
             super::list(inventory, &args.selection, &args.output, store, verbose).await
         }
         Err(e) => Err(e),

@@ -15,5 +15,6 @@ pub async fn run(args: InventoryArgs, verbose: u8) -> Result<i32, CliError> {
     let store_url =
         super::store::store_url(args.store.store.as_deref(), config.store_url.as_deref());
     let inventory = super::build(config, &args.selection)?;
-    super::list(inventory, &args.selection, &args.output, store_url, verbose).await
+    let store = (store_url, args.store.incremental);
+    super::list(inventory, &args.selection, &args.output, store, verbose).await
 }

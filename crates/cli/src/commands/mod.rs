@@ -30,7 +30,7 @@ async fn list(
     inventory: Inventory,
     selection: &SelectionArgs,
     output: &OutputArgs,
-    store_url: Option<String>,
+    store: (Option<String>, bool),
     verbose: u8,
 ) -> Result<i32, CliError> {
     let inventory = select(inventory, selection)?;
@@ -45,12 +45,23 @@ async fn list(
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
-    match store_url {
-        Some(url) => {
+    match store {
+        (Some(url), incremental) => {
             let store = store::open(&url).await?;
-            store::list_and_store(&inventory, &store, format, destination, progress).await
+            store::list_and_store(
+                inventory,
+                &store,
+                incremental,
+                format,
+                destination,
+                progress,
+            )
+            .await
         }
-        None => output::write_inventory(&inventory, format, destination, progress).await,
+        (None, true) => Err(CliError::new(
+            "--incremental needs a store: give --store URL (or set REGINV_STORE, or [store] url)",
+        )),
+        (None, false) => output::write_inventory(&inventory, format, destination, progress).await,
     }
 }
 

@@ -28,6 +28,12 @@ pub struct StoreArgs {
     /// reginv.toml].
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
+
+    /// Re-list a repository's tags only when its listing fingerprint (update time, tag count,
+    /// size, pull count) differs from the store's latest finished snapshot at this depth or
+    /// deeper; otherwise take them from the store. Needs a store.
+    #[arg(long)]
+    pub incremental: bool,
 }
 
 /// The store to use: `flag`, else `$REGINV_STORE`, else the configuration's `[store] url`.
@@ -85,16 +91,23 @@ struct Feed {
 /// The output is written even when the store fails; the store's failure then ends the command
 /// with status 1.
 pub async fn list_and_store(
-    inventory: &Inventory,
+    inventory: Inventory,
     store: &Store,
+    incremental: bool,
     format: Format,
     destination: Destination,
     progress: Progress,
 ) -> Result<i32, CliError> {
-    let writer = store
-        .begin_run(&RunPlan::of(inventory))
-        .await
-        .map_err(store_error)?;
+    let plan = RunPlan::of(&inventory).incremental(incremental);
+    let inventory = if incremental {
+        let reuse = store.reuse_for(&plan).await.map_err(store_error)?;
+        let options = inventory.options().clone().with_reuse(Arc::new(reuse));
+        inventory.with_options(options)?
+    } else {
+        inventory
+    };
+    let inventory = &inventory;
+    let writer = store.begin_run(&plan).await.map_err(store_error)?;
     let id = writer.id();
     let feed = Arc::new(Mutex::new(Feed {
         writer: Some(writer),

@@ -6,7 +6,11 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use reginv_store::StoreUrl;
+use futures::StreamExt;
+use reginv::{Config, Inventory, InventoryEvent, InventoryOptions, ProviderConfig, TagDepth};
+use reginv_emulator::fixture::NCP_REGIONS;
+use reginv_emulator::{Emulator, Fixture};
+use reginv_store::{RunPlan, Store, StoreUrl};
 
 /// The variable `.ci/services/postgres.sh` exports.
 pub const POSTGRES_VAR: &str = "REGINV_TEST_POSTGRES_URL";
@@ -68,4 +72,56 @@ pub async fn backends(test: &str) -> Vec<StoreUrl> {
     let mut urls = vec![sqlite_url()];
     urls.extend(postgres_url(test).await);
     urls
+}
+
+pub async fn start(fixture: Fixture) -> Emulator {
+    Emulator::builder()
+        .fixture(fixture)
+        .start()
+        .await
+        .expect("the emulator starts")
+}
+
+/// The demo's sources: one per NCR region of the fixture, one SWR; `bad_swr_keys` makes the
+/// SWR source fail (its signature is refused).
+pub fn inventory(emulator: &Emulator, bad_swr_keys: bool) -> Inventory {
+    let fixture = emulator.fixture();
+    let ncp = emulator.ncp_credentials();
+    let swr = emulator.swr_credentials();
+    let mut providers: Vec<ProviderConfig> = NCP_REGIONS
+        .iter()
+        .map(|(region, _)| *region)
+        .filter(|region| fixture.ncp.contains_key(*region))
+        .map(|region| {
+            ProviderConfig::new(format!("ncp-{region}"), "ncp", region)
+                .with_endpoint(emulator.ncp_endpoint())
+                .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
+        })
+        .collect();
+    let secret = if bad_swr_keys {
+        "not-the-secret".to_string()
+    } else {
+        swr.secret_key.expose().to_string()
+    };
+    providers.push(
+        ProviderConfig::new("swr", "huawei", fixture.swr.region.as_str())
+            .with_endpoint(emulator.swr_endpoint())
+            .with_keys(swr.access_key.clone(), secret),
+    );
+    Inventory::from_config(&Config::new(providers, "test"))
+        .expect("inventory")
+        .with_options(InventoryOptions::new().with_depth(TagDepth::Full))
+        .expect("options")
+}
+
+/// Runs `inventory` into `store`; the run id.
+pub async fn snapshot(store: &Store, inventory: &Inventory) -> i64 {
+    let mut writer = store.begin_run(&RunPlan::of(inventory)).await.unwrap();
+    let mut events = inventory.stream();
+    let mut complete = true;
+    while let Some(event) = events.next().await {
+        complete &= !matches!(event, InventoryEvent::Failure(_));
+        writer.push(&event).await.unwrap();
+    }
+    writer.finish(complete).await.unwrap()
 }
