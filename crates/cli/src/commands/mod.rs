@@ -3,7 +3,10 @@
 mod create_registry;
 mod demo;
 pub mod diff;
+mod init;
 mod inventory;
+pub mod schema;
+mod shell;
 pub mod snapshots;
 pub mod store;
 
@@ -22,6 +25,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
         Command::Snapshots(args) => snapshots::run(args).await,
         Command::Diff(args) => diff::run(args).await,
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => shell::completions(args.shell),
+        Command::Man => shell::man(),
+        Command::Schema(args) => schema::print(args.document),
     }
 }
 
