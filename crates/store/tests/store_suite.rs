@@ -455,3 +455,42 @@ async fn the_latest_views_take_each_source_from_its_latest_complete_run() {
         assert_eq!(registries, ["a:r", "b:s"]);
     }
 }
+
+#[tokio::test]
+async fn postgres_over_tls_encrypts_and_verify_full_checks_the_certificate() {
+    let Some(db) = common::postgres_db("postgres_over_tls").await else {
+        return;
+    };
+    let Ok(root) = std::env::var("REGINV_TEST_POSTGRES_ROOT_CERT") else {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("REGINV_TEST_POSTGRES_ROOT_CERT is not set: CI must run the TLS tests");
+        }
+        eprintln!("postgres_over_tls: skipped: REGINV_TEST_POSTGRES_ROOT_CERT is not set");
+        return;
+    };
+    let encrypted = |store: Store| async move {
+        store
+            .query_text("SELECT CAST(ssl AS TEXT) FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .await
+            .unwrap()
+    };
+    let plain = Store::open_str(&format!("{db}?sslmode=disable"))
+        .await
+        .unwrap();
+    assert_eq!(encrypted(plain).await, ["false"]);
+    let require = Store::open_str(&format!("{db}?sslmode=require"))
+        .await
+        .unwrap();
+    assert_eq!(encrypted(require).await, ["true"]);
+    let verified = Store::open_str(&format!("{db}?sslmode=verify-full&sslrootcert={root}"))
+        .await
+        .unwrap();
+    assert_eq!(encrypted(verified).await, ["true"]);
+    // The server's self-signed certificate is not in the web PKI: verify-full refuses it.
+    match Store::open_str(&format!("{db}?sslmode=verify-full")).await {
+        Err(StoreError::Open { message, .. }) => {
+            assert!(message.to_lowercase().contains("certificate"), "{message}")
+        }
+        other => panic!("verify-full accepted an untrusted certificate: {other:?}"),
+    }
+}

@@ -38,6 +38,12 @@ pub fn sqlite_url() -> StoreUrl {
 /// A new, empty PostgreSQL database on the test server; `None` (after saying so) when there is
 /// no server outside CI. Under `CI=true` a missing server is a failure.
 pub async fn postgres_url(test: &str) -> Option<StoreUrl> {
+    let text = postgres_db(test).await?;
+    Some(StoreUrl::parse(&format!("{text}?sslmode=disable")).expect("test database URL"))
+}
+
+/// [`postgres_url`] as `postgres://user@host:port/db`, without parameters.
+pub async fn postgres_db(test: &str) -> Option<String> {
     let Ok(base) = std::env::var(POSTGRES_VAR) else {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("{test}: {POSTGRES_VAR} is not set: CI must run the PostgreSQL suite (.ci/services/postgres.sh)");
@@ -54,17 +60,9 @@ pub async fn postgres_url(test: &str) -> Option<StoreUrl> {
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .expect("create a test database");
-    let url = match base.split_once('?') {
-        Some((head, query)) => format!(
-            "{}/{name}?{query}",
-            head.rsplit_once('/').map_or(head, |(h, _)| h)
-        ),
-        None => format!(
-            "{}/{name}",
-            base.rsplit_once('/').map_or(base.as_str(), |(h, _)| h)
-        ),
-    };
-    Some(StoreUrl::parse(&url).expect("test database URL"))
+    let head = base.split_once('?').map_or(base.as_str(), |(head, _)| head);
+    let server = head.rsplit_once('/').map_or(head, |(server, _)| server);
+    Some(format!("{server}/{name}"))
 }
 
 /// The backends to run a test against: SQLite always, PostgreSQL when available.
