@@ -126,6 +126,14 @@ impl SnapshotWriter {
 
     /// Records a registry with every field its listing carried.
     pub async fn push_registry(&mut self, registry: &Registry) -> Result<()> {
+        self.registry(registry);
+        if self.pending.len() >= BATCH_STATEMENTS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    fn registry(&mut self, registry: &Registry) {
         self.registries
             .insert((registry.source.clone(), registry.name.clone()));
         self.pending.push(Stmt {
@@ -144,10 +152,6 @@ impl SnapshotWriter {
                 json_text(&registry.extra),
             ],
         });
-        if self.pending.len() >= BATCH_STATEMENTS {
-            self.flush().await?;
-        }
-        Ok(())
     }
 
     /// Records a repository whose tags were taken from an earlier run (incremental runs).

@@ -29,11 +29,11 @@ pub struct DiffArgs {
     #[arg(value_name = "REPORT", num_args = 2, conflicts_with_all = ["store", "from", "to"])]
     pub reports: Vec<PathBuf>,
 
-    /// The store [default: $REGINV_STORE, else [store] url in the configuration].
+    /// The store [default: $REGINV_STORE, else `[store] url` in the configuration].
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
 
-    /// The configuration file whose [store] url to use [default: ./reginv.toml].
+    /// The configuration file whose `[store] url` to use [default: ./reginv.toml].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

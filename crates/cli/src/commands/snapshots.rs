@@ -13,11 +13,11 @@ use crate::output::human;
 /// `reginv snapshots`.
 #[derive(Debug, Args)]
 pub struct SnapshotsArgs {
-    /// The store [default: $REGINV_STORE, else [store] url in the configuration].
+    /// The store [default: $REGINV_STORE, else `[store] url` in the configuration].
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
 
-    /// The configuration file whose [store] url to use [default: ./reginv.toml].
+    /// The configuration file whose `[store] url` to use [default: ./reginv.toml].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 

@@ -24,7 +24,7 @@ pub const STORE_VAR: &str = "REGINV_STORE";
 pub struct StoreArgs {
     /// Also keep this inventory as a snapshot in a store: a path or sqlite:PATH (created when
     /// missing), or postgres://user@host:port/db[?sslmode=require|verify-full] (password from
-    /// the URL or PGPASSWORD) [default for `inventory`: $REGINV_STORE, else [store] url in
+    /// the URL or PGPASSWORD) [default for `inventory`: $REGINV_STORE, else `[store] url` in
     /// reginv.toml].
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
