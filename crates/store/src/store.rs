@@ -169,16 +169,7 @@ impl Store {
     pub async fn runs(&self) -> Result<Vec<RunInfo>> {
         let rows = self
             .db
-            .query(
-                "SELECT r.id, r.started_at, r.finished_at, r.status, r.depth, r.incremental, r.writer, \
-                 (SELECT COUNT(*) FROM run_sources s WHERE s.run_id = r.id), \
-                 (SELECT COUNT(*) FROM registries g WHERE g.run_id = r.id), \
-                 (SELECT COUNT(*) FROM repositories p WHERE p.run_id = r.id), \
-                 (SELECT COUNT(*) FROM tags t WHERE t.run_id = r.id) \
-                 FROM runs r ORDER BY r.id",
-                &[],
-                &RUN_KINDS,
-            )
+            .query(concat!(runs_select!(), " ORDER BY r.id"), &[], &RUN_KINDS)
             .await?;
         let mut runs = Vec::with_capacity(rows.len());
         for row in rows {
@@ -192,12 +183,7 @@ impl Store {
         let rows = self
             .db
             .query(
-                "SELECT r.id, r.started_at, r.finished_at, r.status, r.depth, r.incremental, r.writer, \
-                 (SELECT COUNT(*) FROM run_sources s WHERE s.run_id = r.id), \
-                 (SELECT COUNT(*) FROM registries g WHERE g.run_id = r.id), \
-                 (SELECT COUNT(*) FROM repositories p WHERE p.run_id = r.id), \
-                 (SELECT COUNT(*) FROM tags t WHERE t.run_id = r.id) \
-                 FROM runs r WHERE r.id = $1",
+                concat!(runs_select!(), " WHERE r.id = $1"),
                 &[Value::int(id)],
                 &RUN_KINDS,
             )
@@ -293,6 +279,18 @@ impl Store {
             .collect())
     }
 }
+
+/// The columns of [`Store::run_info`], from `runs r`.
+macro_rules! runs_select {
+    () => {
+        "SELECT r.id, r.started_at, r.finished_at, r.status, r.depth, r.incremental, r.writer, \
+         (SELECT COUNT(*) FROM run_sources s WHERE s.run_id = r.id), \
+         (SELECT COUNT(*) FROM registries g WHERE g.run_id = r.id), \
+         (SELECT COUNT(*) FROM repositories p WHERE p.run_id = r.id), \
+         (SELECT COUNT(*) FROM tags t WHERE t.run_id = r.id) FROM runs r"
+    };
+}
+use runs_select;
 
 const RUN_KINDS: [Kind; 11] = [
     Kind::Int,

@@ -234,12 +234,6 @@ fn write_table(diff: &Diff, out: &mut dyn Write) -> std::io::Result<()> {
             ]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
     let describe = |run: &reginv_store::diff::RunRef| match (&run.id, &run.file) {
         (Some(id), _) => format!("snapshot {id}"),
         (None, Some(file)) => printable(file),
@@ -247,19 +241,7 @@ fn write_table(diff: &Diff, out: &mut dyn Write) -> std::io::Result<()> {
     };
     writeln!(out, "{} -> {}", describe(&diff.from), describe(&diff.to))?;
     if !rows.is_empty() {
-        let line = |cells: &[&str], out: &mut dyn Write| {
-            let text: Vec<String> = cells
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            writeln!(out, "{}", text.join("  ").trim_end())
-        };
-        line(&header, out)?;
-        for row in &rows {
-            let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-            line(&cells, out)?;
-        }
+        super::snapshots::write_columns(&header, &rows, out)?;
     }
     for source in diff.sources.iter().filter(|s| !s.comparable) {
         writeln!(

@@ -92,8 +92,24 @@ pub fn write_table(runs: &[RunInfo], out: &mut dyn Write) -> std::io::Result<()>
             ]
         })
         .collect();
+    write_columns(&header, &rows, out)?;
+    if runs.is_empty() {
+        writeln!(
+            out,
+            "(no snapshots yet: run `reginv inventory --store URL`)"
+        )?;
+    }
+    Ok(())
+}
+
+/// `rows` under `header` in left-aligned columns two spaces apart (cells already escaped).
+pub fn write_columns<const N: usize>(
+    header: &[&str; N],
+    rows: &[[String; N]],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let mut widths = header.map(str::len);
-    for row in &rows {
+    for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -106,16 +122,10 @@ pub fn write_table(runs: &[RunInfo], out: &mut dyn Write) -> std::io::Result<()>
             .collect();
         writeln!(out, "{}", text.join("  ").trim_end())
     };
-    line(&header, out)?;
-    for row in &rows {
+    line(header, out)?;
+    for row in rows {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         line(&cells, out)?;
-    }
-    if runs.is_empty() {
-        writeln!(
-            out,
-            "(no snapshots yet: run `reginv inventory --store URL`)"
-        )?;
     }
     Ok(())
 }
