@@ -31,6 +31,7 @@ use crate::filter::{Filter, RepositoryMatcher};
 use crate::limiter::LimitedProvider;
 use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
 use crate::report_builder::ReportBuilder;
+use crate::reuse::TagReuse;
 
 /// How much of each repository's tags an inventory lists.
 ///
@@ -107,6 +108,9 @@ pub struct InventoryOptions {
     /// [`InventoryEvent::Registry`] too. Providers that list repositories per registry (NCR)
     /// always report the registries they list. Default `false`.
     pub registry_rows: bool,
+    /// Where an incremental inventory takes unchanged repositories' tags from instead of
+    /// listing them. Default: none (every tag listing is sent).
+    pub reuse: Option<Arc<dyn TagReuse>>,
 }
 
 impl Default for InventoryOptions {
@@ -118,6 +122,7 @@ impl Default for InventoryOptions {
             filter: Filter::default(),
             details: false,
             registry_rows: false,
+            reuse: None,
         }
     }
 }
@@ -162,6 +167,13 @@ impl InventoryOptions {
     /// ([`InventoryOptions::registry_rows`]).
     pub fn with_registry_rows(mut self, registry_rows: bool) -> Self {
         self.registry_rows = registry_rows;
+        self
+    }
+
+    /// Makes the inventory incremental: tags `reuse` vouches for are not listed again (see
+    /// [`TagReuse`]); each source's summary counts them in `reused`.
+    pub fn with_reuse(mut self, reuse: Arc<dyn TagReuse>) -> Self {
+        self.reuse = Some(reuse);
         self
     }
 }
@@ -336,6 +348,8 @@ impl Inventory {
                     registry_rows: self.options.registry_rows,
                     fanout: per_source,
                     matcher: self.matcher.clone(),
+                    reuse: self.options.reuse.clone(),
+                    reused: AtomicU64::new(0),
                 });
                 source_events(run).map(move |event| (index, event)).boxed()
             })
@@ -358,6 +372,10 @@ struct SourceRun {
     /// How many registries / repositories are worked on at once.
     fanout: usize,
     matcher: Arc<RepositoryMatcher>,
+    /// Where unchanged tags come from in an incremental inventory.
+    reuse: Option<Arc<dyn TagReuse>>,
+    /// Repositories whose tags were reused.
+    reused: AtomicU64,
 }
 
 /// What a source's events added up to so far.
@@ -586,6 +604,7 @@ impl SourceRun {
                 let tags = repo.tags.take().unwrap_or_default();
                 repo.tags = Some(names_only(tags));
             }
+            TagDepth::Names | TagDepth::Full if self.reused_tags(&mut repo).await => {}
             TagDepth::Names | TagDepth::Full => {
                 let mut tags = Vec::new();
                 let repo_ref = RepositoryRef::from(&repo);
@@ -610,10 +629,13 @@ impl SourceRun {
                 } else {
                     sorted(tags)
                 };
-                if failure.is_none() && repo.size_bytes.is_none() && self.depth == TagDepth::Full {
-                    repo.size_bytes = size_of_distinct_digests(&tags);
-                }
                 repo.tags = Some(tags);
+            }
+        }
+        // A full listing (or one reused) without the provider's size: the distinct digests'.
+        if failure.is_none() && repo.size_bytes.is_none() && self.depth == TagDepth::Full {
+            if let Some(tags) = &repo.tags {
+                repo.size_bytes = size_of_distinct_digests(tags);
             }
         }
         // Tags that were listed completely are the count, whatever the provider said.
@@ -626,6 +648,24 @@ impl SourceRun {
         events.extend(detail_failure.map(InventoryEvent::Failure));
         events.extend(failure.map(InventoryEvent::Failure));
         events
+    }
+
+    /// Fills `repo.tags` from the earlier run the [`TagReuse`] vouches for; `false` when there
+    /// is none (the tags must be listed).
+    async fn reused_tags(&self, repo: &mut Repository) -> bool {
+        let Some(reuse) = &self.reuse else {
+            return false;
+        };
+        let Some(tags) = reuse.tags(repo, self.depth).await else {
+            return false;
+        };
+        self.reused.fetch_add(1, Ordering::Relaxed);
+        repo.tags = Some(if self.depth == TagDepth::Names {
+            names_only(tags)
+        } else {
+            sorted(tags)
+        });
+        true
     }
 
     fn summary(
@@ -646,6 +686,9 @@ impl SourceRun {
         summary.throttled = after.throttled.saturating_sub(before.throttled);
         summary.page_size = self.provider.page_size();
         summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if self.reuse.is_some() {
+            summary.reused = Some(self.reused.load(Ordering::Relaxed));
+        }
         summary
     }
 }

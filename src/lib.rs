@@ -65,6 +65,7 @@ mod limiter;
 mod recent;
 mod report;
 mod report_builder;
+mod reuse;
 
 pub use config::{Config, ProviderConfig};
 pub use factory_table::*;
@@ -73,3 +74,4 @@ pub use filter::Filter;
 pub use inventory::{Inventory, InventoryOptions, TagDepth};
 pub use report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary, SCHEMA_VERSION};
 pub use report_builder::{Outcome, ReportBuilder};
+pub use reuse::TagReuse;

@@ -108,6 +108,10 @@ pub struct SourceSummary {
     pub page_size: Option<u32>,
     /// Wall-clock time from the start of the source's listing to its end, in milliseconds.
     pub elapsed_ms: u64,
+    /// In an incremental inventory, the repositories whose tags were taken from an earlier
+    /// run instead of listed; absent outside incremental runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused: Option<u64>,
 }
 
 impl SourceSummary {
@@ -128,6 +132,7 @@ impl SourceSummary {
             throttled: 0,
             page_size: None,
             elapsed_ms: 0,
+            reused: None,
         }
     }
 }

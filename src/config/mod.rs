@@ -41,6 +41,8 @@ pub type ProviderConfig = ConfigEntry;
 pub struct Config {
     /// The sources, in the order reports list them.
     pub providers: Vec<ProviderConfig>,
+    /// `[store] url`: where `reginv` keeps snapshots (see the `reginv-store` crate), when set.
+    pub store_url: Option<String>,
     /// Where the configuration came from (a file path, `environment`, …), for messages.
     pub origin: String,
 }
@@ -50,6 +52,7 @@ impl Config {
     pub fn new(providers: Vec<ProviderConfig>, origin: impl Into<String>) -> Self {
         Config {
             providers,
+            store_url: None,
             origin: origin.into(),
         }
     }

@@ -2,6 +2,7 @@
 //! was written, so every error names the line, the provider entry and the key.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -77,11 +78,16 @@ pub(crate) fn parse(text: &str, origin: &str, factories: &ProviderFactories) -> 
     // First pass: syntax and top-level keys.
     let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
         toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
+    let mut store_url = None;
     for (key, value) in &top {
+        if key.get_ref() == "store" {
+            store_url = read_store_table(text, origin, value)?;
+            continue;
+        }
         if key.get_ref() != "providers" {
             return Err(Error::config(format!(
-                "{}: unknown top-level key `{}`; the only one is `providers` (write each source \
-                 as a [[providers]] table)",
+                "{}: unknown top-level key `{}`; the keys are `providers` (write each source \
+                 as a [[providers]] table) and `store`",
                 located(text, origin, key.span().start),
                 key.get_ref()
             )));
@@ -98,14 +104,50 @@ pub(crate) fn parse(text: &str, origin: &str, factories: &ProviderFactories) -> 
     let doc: RawDoc = toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
     let raws = doc.providers.map(Spanned::into_inner).unwrap_or_default();
     let providers: Vec<ProviderConfig> = raws.iter().map(|raw| entry(text, raw)).collect();
-    let config = Config::new(providers, origin);
+    let mut config = Config::new(providers, origin);
     for index in 0..config.providers.len() {
         if let Some(entry) = config.located(index) {
             factories.validate_entry(&entry)?;
         }
     }
     check_unique_names(&config)?;
+
+    config.store_url = store_url;
     Ok(config)
+}
+
+/// Reads the `[store]` table: `url = "…"`, its only key.
+fn read_store_table(
+    text: &str,
+    origin: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<Option<String>> {
+    let at = |span: Range<usize>| located(text, origin, span.start);
+    let toml::Value::Table(table) = value.get_ref() else {
+        return Err(Error::config(format!(
+            "{}: `store` must be a table: write [store] and url = \"…\" under it",
+            at(value.span())
+        )));
+    };
+    let mut url = None;
+    for (key, item) in table {
+        match (key.as_str(), item) {
+            ("url", toml::Value::String(text)) => url = Some(text.clone()),
+            ("url", _) => {
+                return Err(Error::config(format!(
+                    "{}: [store] url must be a string",
+                    at(value.span())
+                )))
+            }
+            (other, _) => {
+                return Err(Error::config(format!(
+                    "{}: [store]: unknown key `{other}`; the only one is `url`",
+                    at(value.span())
+                )))
+            }
+        }
+    }
+    Ok(url)
 }
 
 #[cfg(test)]

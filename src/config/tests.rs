@@ -480,3 +480,13 @@ fn validate_checks_configs_built_in_code() {
     let msg = config.validate().unwrap_err().to_string();
     assert!(msg.contains("code: providers[1]: key `name`"), "{msg}");
 }
+
+#[test]
+fn the_store_table_gives_the_store_url() {
+    let config = parse("[store]\nurl = \"sqlite:inv.db\"\n").unwrap();
+    assert_eq!(config.store_url.as_deref(), Some("sqlite:inv.db"));
+    assert_eq!(parse("").unwrap().store_url, None);
+    assert!(parse_err("[store]\nuri = \"x\"\n").contains("unknown key `uri`"));
+    assert!(parse_err("[store]\nurl = 3\n").contains("url must be a string"));
+    assert!(parse_err("store = 1\n").contains("`store` must be a table"));
+}

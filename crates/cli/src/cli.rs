@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::commands::diff::DiffArgs;
+pub use crate::commands::snapshots::SnapshotsArgs;
+pub use crate::commands::store::StoreArgs;
+
 /// Inventory container registries across clouds: NAVER Cloud NCR and Huawei Cloud SWR, many
 /// accounts and regions merged into one report.
 #[derive(Debug, Parser)]
@@ -40,6 +44,11 @@ pub enum Command {
     /// NAVER Cloud NCR operations.
     #[command(subcommand)]
     Ncp(NcpCommand),
+    /// List the snapshots (inventory runs) a store holds.
+    Snapshots(SnapshotsArgs),
+    /// What changed between two snapshots (or two `--format json` reports): registries,
+    /// repositories and tags added or removed, exposure changes, retagged tags.
+    Diff(DiffArgs),
     /// Write a first, commented configuration file (one entry per provider kind).
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
@@ -134,6 +143,10 @@ pub struct InventoryArgs {
     /// What to list.
     #[command(flatten)]
     pub selection: SelectionArgs,
+
+    /// Where to keep the inventory as a snapshot.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `reginv demo`.
@@ -146,6 +159,10 @@ pub struct DemoArgs {
     /// What to list.
     #[command(flatten)]
     pub selection: SelectionArgs,
+
+    /// Where to keep the inventory as a snapshot.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// The options that shape the output.

@@ -30,11 +30,15 @@ pub async fn run(args: DemoArgs, verbose: u8, interrupts: Interrupts) -> Result<
         );
     }
     let result = match super::build(demo_config(&emulator), &args.selection) {
+        // Only an explicit --store: $REGINV_STORE names the user's real store, which must not
+        // receive the emulator's sample company.
         Ok(inventory) => {
+            let store = (args.store.store.clone(), args.store.incremental);
             super::list(
                 inventory,
                 &args.selection,
                 &args.output,
+                store,
                 verbose,
                 interrupts,
             )

@@ -17,11 +17,15 @@ pub async fn run(
         sources = config.providers.len(),
         "configuration loaded"
     );
+    let store_url =
+        super::store::store_url(args.store.store.as_deref(), config.store_url.as_deref());
     let inventory = super::build(config, &args.selection)?;
+    let store = (store_url, args.store.incremental);
     super::list(
         inventory,
         &args.selection,
         &args.output,
+        store,
         verbose,
         interrupts,
     )

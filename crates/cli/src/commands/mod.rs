@@ -4,10 +4,13 @@
 mod create_registry;
 #[cfg(feature = "demo")]
 mod demo;
+pub mod diff;
 mod init;
 mod inventory;
 pub mod schema;
 mod shell;
+pub mod snapshots;
+pub mod store;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -32,6 +35,8 @@ pub async fn run(cli: Cli, interrupts: Interrupts) -> Result<i32, CliError> {
         }
         #[cfg(not(feature = "ncp"))]
         Command::Ncp(_) => Err(without_feature("ncp", "the NAVER Cloud NCR backend")),
+        Command::Snapshots(args) => snapshots::run(args).await,
+        Command::Diff(args) => diff::run(args).await,
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man => shell::man(),
@@ -53,6 +58,7 @@ async fn list(
     inventory: Inventory,
     selection: &SelectionArgs,
     output: &OutputArgs,
+    store: (Option<String>, bool),
     verbose: u8,
     interrupts: Interrupts,
 ) -> Result<i32, CliError> {
@@ -69,7 +75,27 @@ async fn list(
     // NDJSON lines on a terminal would land on the progress line: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
     let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
-    output::write_inventory(&inventory, &settings, destination, progress, interrupts).await
+    match store {
+        (Some(url), incremental) => {
+            let store = store::open(&url).await?;
+            store::list_and_store(
+                inventory,
+                &store,
+                incremental,
+                &settings,
+                destination,
+                progress,
+                interrupts,
+            )
+            .await
+        }
+        (None, true) => Err(CliError::new(
+            "--incremental needs a store: give --store URL (or set REGINV_STORE, or [store] url)",
+        )),
+        (None, false) => {
+            output::write_inventory(&inventory, &settings, destination, progress, interrupts).await
+        }
+    }
 }
 
 /// The configuration with the command line's per-source settings applied (`--max-rps`

@@ -15,6 +15,7 @@ pub mod unmatched;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use futures::stream::BoxStream;
 use futures::StreamExt;
 use reginv::{Failure, Inventory, InventoryEvent, InventoryReport, TagDepth};
 
@@ -88,6 +89,28 @@ impl OutputSettings {
 pub async fn write_inventory(
     inventory: &Inventory,
     settings: &OutputSettings,
+    destination: Destination,
+    progress: Progress,
+    interrupts: Interrupts,
+) -> Result<i32, CliError> {
+    let events = inventory.stream();
+    write_events(
+        inventory,
+        events,
+        settings,
+        destination,
+        progress,
+        interrupts,
+    )
+    .await
+}
+
+/// [`write_inventory`] of `events`, a stream of `inventory`'s events (e.g. one that also stores
+/// them).
+pub async fn write_events(
+    inventory: &Inventory,
+    mut events: BoxStream<'static, InventoryEvent>,
+    settings: &OutputSettings,
     mut destination: Destination,
     mut progress: Progress,
     mut interrupts: Interrupts,
@@ -95,7 +118,6 @@ pub async fn write_inventory(
     let order = inventory.source_order();
     let what = destination.describe();
     let mut unmatched = UnmatchedFilters::new(&inventory.options().filter);
-    let mut events = inventory.stream();
 
     if settings.format == Format::Ndjson {
         // A file appears only when complete; stdout or a FIFO may have a reader following.
