@@ -20,6 +20,13 @@ struct RawDoc {
     providers: Option<Spanned<Vec<Spanned<RawEntry>>>>,
 }
 
+/// Where the `providers` value is, for an error about its shape.
+#[derive(Deserialize)]
+struct ProvidersSpan {
+    #[serde(default)]
+    providers: Option<Spanned<toml::Value>>,
+}
+
 /// The keys of a provider entry and the TOML type each takes.
 const KEYS: &[(&str, ValueType)] = &[
     ("name", ValueType::String),
@@ -75,26 +82,38 @@ fn toml_error(text: &str, origin: &str, err: &toml::de::Error) -> Error {
     Error::config(format!("{at}: {}", err.message().trim()))
 }
 
+/// Top-level tables other parts of reginv read from the same file (`[audit]`: the audit's
+/// thresholds and suppressions, read by `reginv-audit`); left alone here.
+const OTHER_SECTIONS: &[&str] = &["audit"];
+
 /// Parses and validates `text`.
 pub(crate) fn parse(text: &str, origin: &str) -> Result<Config> {
-    // First pass: syntax and top-level keys.
-    let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+    // First pass: syntax and top-level keys. Values are read without spans: the toml crate
+    // cannot give a span for a table made implicitly by a dotted header (`[[audit.suppress]]`
+    // with no `[audit]`), and fails on it.
+    let top: BTreeMap<Spanned<String>, toml::Value> =
         toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
     for (key, value) in &top {
+        if OTHER_SECTIONS.contains(&key.get_ref().as_str()) {
+            continue;
+        }
         if key.get_ref() != "providers" {
             return Err(Error::config(format!(
                 "{}: unknown top-level key `{}`; the only one is `providers` (write each source \
-                 as a [[providers]] table)",
+                 as a [[providers]] table), besides [audit]",
                 position(text, origin, key.span().start),
                 key.get_ref()
             )));
         }
-        if !matches!(value.get_ref(), toml::Value::Array(items) if items.iter().all(toml::Value::is_table))
-        {
+        if !matches!(value, toml::Value::Array(items) if items.iter().all(toml::Value::is_table)) {
+            let at = toml::from_str::<ProvidersSpan>(text)
+                .ok()
+                .and_then(|doc| doc.providers)
+                .map_or(key.span().start, |value| value.span().start);
             return Err(Error::config(format!(
                 "{}: `providers` must be a list of tables: write each source as a [[providers]] \
                  table",
-                position(text, origin, value.span().start)
+                position(text, origin, at)
             )));
         }
     }

@@ -457,3 +457,25 @@ fn validate_checks_configs_built_in_code() {
     let msg = config.validate().unwrap_err().to_string();
     assert!(msg.contains("code: providers[1]: key `name`"), "{msg}");
 }
+
+#[test]
+fn an_audit_table_is_left_to_the_audit() {
+    let text = format!(
+        "{VALID}\n[audit]\nstale_days = 30\n\n[[audit.suppress]]\nrule = \"stale-image\"\n\
+         target = \"*\"\nreason = \"r\"\nuntil = 2027-01-01\n"
+    );
+    assert_eq!(
+        parse(&text).unwrap().providers.len(),
+        parse(VALID).unwrap().providers.len()
+    );
+    // Only array tables of [audit], no [audit] header.
+    let text = format!(
+        "{VALID}\n[[audit.suppress]]\nrule = \"stale-image\"\ntarget = \"*\"\nreason = \"r\"\n"
+    );
+    assert_eq!(
+        parse(&text).unwrap().providers.len(),
+        parse(VALID).unwrap().providers.len()
+    );
+    let msg = parse_err(&format!("{VALID}\n[audits]\nx = 1\n"));
+    assert!(msg.contains("unknown top-level key `audits`"), "{msg}");
+}

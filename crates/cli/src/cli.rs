@@ -39,6 +39,9 @@ pub enum Command {
     /// NAVER Cloud NCR operations.
     #[command(subcommand)]
     Ncp(NcpCommand),
+    /// Check registries against hygiene and exposure rules (public, unscanned, stale, …).
+    #[command(after_help = crate::commands::audit::AUDIT_HELP)]
+    Audit(Box<crate::commands::audit::AuditArgs>),
 }
 
 /// Where the configuration comes from (the text, for `concat!`).

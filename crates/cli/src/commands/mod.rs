@@ -1,5 +1,6 @@
 //! The subcommands, one module each, and what `inventory` and `demo` share.
 
+pub mod audit;
 mod create_registry;
 mod demo;
 mod inventory;
@@ -17,6 +18,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Inventory(args) => inventory::run(args, cli.verbose).await,
         Command::Demo(args) => demo::run(args, cli.verbose).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        Command::Audit(args) => audit::run(*args).await,
     }
 }
 
