@@ -195,6 +195,14 @@ until = "2026-12-31"
     }
 
     #[test]
+    fn suppressions_alone_make_the_audit_table() {
+        let text = "[[audit.suppress]]\nrule = \"tag-sprawl\"\ntarget = \"*\"\nreason = \"r\"\n";
+        let config = AuditConfig::from_toml(text, "r.toml").unwrap();
+        assert_eq!(config.suppress, [Suppression::new("tag-sprawl", "*", "r")]);
+        assert_eq!(config.stale_days, DEFAULT_STALE_DAYS);
+    }
+
+    #[test]
     fn rejects_unknown_keys_ids_and_suppressions_without_reason() {
         let err = |text: &str| {
             AuditConfig::from_toml(text, "r.toml")

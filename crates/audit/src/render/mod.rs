@@ -1,4 +1,4 @@
-//! Writing an [`AuditDocument`](crate::AuditDocument) in each output format: `table` for
+//! Writing an [`AuditDocument`] in each output format: `table` for
 //! people, `json` (the document itself), `sarif` (SARIF 2.1.0, for code-scanning dashboards)
 //! and `csv` (one row per finding, spreadsheet-safe).
 

@@ -59,11 +59,11 @@ pub struct AuditArgs {
     #[arg(long, value_name = "SEVERITY", default_value = "high", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
 
-    /// Run only this rule; repeat for several [default: every rule, or `rules` in [audit]].
+    /// Run only this rule; repeat for several [default: every rule, or `rules` in `[audit]`].
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,
 
-    /// Do not run this rule; repeat for several (added to `skip_rules` in [audit]).
+    /// Do not run this rule; repeat for several (added to `skip_rules` in `[audit]`).
     #[arg(long = "skip-rule", value_name = "ID")]
     pub skip_rules: Vec<String>,
 
