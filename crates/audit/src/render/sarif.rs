@@ -174,7 +174,6 @@ pub fn to_sarif(document: &AuditDocument) -> sarif::Sarif {
     let driver = sarif::ToolComponent::builder()
         .name("reginv".to_string())
         .version(env!("CARGO_PKG_VERSION").to_string())
-        .information_uri(env!("CARGO_PKG_REPOSITORY").to_string())
         .rules(rules)
         .build();
     let run = sarif::Run::builder()
