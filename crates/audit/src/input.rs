@@ -54,19 +54,26 @@ impl<'a> AuditInput<'a> {
             .any(|s| s.name == source && s.status == SourceStatus::Failed)
     }
 
-    /// The rows of one source.
+    /// The rows of one source. A source with repositories but no registry row did not have
+    /// its registries listed (every repository is in a registry; a report written before
+    /// reports carried registries reads as an empty list): its registries are unknown.
     pub(crate) fn rows_of(&self, source: &str) -> SourceRows<'a> {
-        SourceRows {
-            registries: self.registries.map(|rows| {
+        let repositories: Vec<&'a Repository> = self
+            .repositories
+            .iter()
+            .filter(|r| r.source == source)
+            .collect();
+        let registries = self
+            .registries
+            .map(|rows| {
                 rows.iter()
                     .filter(|r| r.source == source)
                     .collect::<Vec<_>>()
-            }),
-            repositories: self
-                .repositories
-                .iter()
-                .filter(|r| r.source == source)
-                .collect(),
+            })
+            .filter(|rows| !rows.is_empty() || repositories.is_empty());
+        SourceRows {
+            registries,
+            repositories,
         }
     }
 }

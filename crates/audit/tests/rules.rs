@@ -166,6 +166,22 @@ fn without_registry_rows_registry_rules_are_not_evaluated() {
         assert!(targets(&doc, rule).is_empty());
     }
     assert_eq!(targets(&doc, "public-repository"), ["a:open/app"]);
+
+    // A source with repositories but no registry row (a report from before registries were
+    // rows) has unknown registries too; a source with neither has nothing to find.
+    let only_b: Vec<_> = world
+        .registries
+        .iter()
+        .filter(|r| r.source == "b")
+        .cloned()
+        .collect();
+    let input = AuditInput::new(&world.sources, Some(&only_b), &world.repositories);
+    let doc = run(config(), input);
+    assert_eq!(
+        coverage(&doc, "public-registry"),
+        (vec!["b".into()], vec!["a".into(), "c".into()])
+    );
+    assert!(reason(&doc, "public-registry", "a").contains("no registry rows for a"));
 }
 
 #[test]

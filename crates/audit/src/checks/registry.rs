@@ -16,8 +16,8 @@ fn registries<'r>(
 ) -> Result<&'r [&'r Registry], String> {
     let Some(registries) = rows.registries.as_deref() else {
         return Err(format!(
-            "the inventory carries no registry rows, so `{field}` of {source}'s registries is \
-             unknown"
+            "the inventory carries no registry rows for {source}, so `{field}` of its \
+             registries is unknown"
         ));
     };
     reported(registries, |r| known(r), source, field, "registries")?;
