@@ -21,6 +21,17 @@ struct RawDoc {
     providers: Option<Spanned<Vec<Spanned<RawEntry>>>>,
 }
 
+/// Where the `providers` value is, for an error about its shape.
+#[derive(Deserialize)]
+struct ProvidersSpan {
+    #[serde(default)]
+    providers: Option<Spanned<toml::Value>>,
+}
+
+/// Top-level tables other parts of reginv read from the same file (`[audit]`: the audit's
+/// thresholds and suppressions, read by `reginv-audit`); left alone here.
+const OTHER_SECTIONS: &[&str] = &["audit"];
+
 /// The line and column of byte offset `at` in `text`.
 fn position(text: &str, at: usize) -> Position {
     let at = at.min(text.len());
@@ -75,29 +86,37 @@ fn entry(text: &str, raw: &Spanned<RawEntry>) -> ProviderConfig {
 
 /// Parses `text` and validates every entry with `factories`.
 pub(crate) fn parse(text: &str, origin: &str, factories: &ProviderFactories) -> Result<Config> {
-    // First pass: syntax and top-level keys.
-    let top: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+    // First pass: syntax and top-level keys. Values are read without spans: the toml crate
+    // cannot give a span for a table made implicitly by a dotted header (`[[audit.suppress]]`
+    // with no `[audit]`), and fails on it.
+    let top: BTreeMap<Spanned<String>, toml::Value> =
         toml::from_str(text).map_err(|e| toml_error(text, origin, &e))?;
     let mut store_url = None;
     for (key, value) in &top {
+        if OTHER_SECTIONS.contains(&key.get_ref().as_str()) {
+            continue;
+        }
         if key.get_ref() == "store" {
-            store_url = read_store_table(text, origin, value)?;
+            store_url = read_store_table(text, origin, key.span(), value)?;
             continue;
         }
         if key.get_ref() != "providers" {
             return Err(Error::config(format!(
                 "{}: unknown top-level key `{}`; the keys are `providers` (write each source \
-                 as a [[providers]] table) and `store`",
+                 as a [[providers]] table), `store` and `audit`",
                 located(text, origin, key.span().start),
                 key.get_ref()
             )));
         }
-        if !matches!(value.get_ref(), toml::Value::Array(items) if items.iter().all(toml::Value::is_table))
-        {
+        if !matches!(value, toml::Value::Array(items) if items.iter().all(toml::Value::is_table)) {
+            let at = toml::from_str::<ProvidersSpan>(text)
+                .ok()
+                .and_then(|doc| doc.providers)
+                .map_or(key.span().start, |value| value.span().start);
             return Err(Error::config(format!(
                 "{}: `providers` must be a list of tables: write each source as a [[providers]] \
                  table",
-                located(text, origin, value.span().start)
+                located(text, origin, at)
             )));
         }
     }
@@ -120,13 +139,14 @@ pub(crate) fn parse(text: &str, origin: &str, factories: &ProviderFactories) -> 
 fn read_store_table(
     text: &str,
     origin: &str,
-    value: &Spanned<toml::Value>,
+    key_span: Range<usize>,
+    value: &toml::Value,
 ) -> Result<Option<String>> {
     let at = |span: Range<usize>| located(text, origin, span.start);
-    let toml::Value::Table(table) = value.get_ref() else {
+    let toml::Value::Table(table) = value else {
         return Err(Error::config(format!(
             "{}: `store` must be a table: write [store] and url = \"…\" under it",
-            at(value.span())
+            at(key_span.clone())
         )));
     };
     let mut url = None;
@@ -136,13 +156,13 @@ fn read_store_table(
             ("url", _) => {
                 return Err(Error::config(format!(
                     "{}: [store] url must be a string",
-                    at(value.span())
+                    at(key_span.clone())
                 )))
             }
             (other, _) => {
                 return Err(Error::config(format!(
                     "{}: [store]: unknown key `{other}`; the only one is `url`",
-                    at(value.span())
+                    at(key_span.clone())
                 )))
             }
         }

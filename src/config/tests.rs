@@ -490,3 +490,25 @@ fn the_store_table_gives_the_store_url() {
     assert!(parse_err("[store]\nurl = 3\n").contains("url must be a string"));
     assert!(parse_err("store = 1\n").contains("`store` must be a table"));
 }
+
+#[test]
+fn an_audit_table_is_left_to_the_audit() {
+    let text = format!(
+        "{VALID}\n[audit]\nstale_days = 30\n\n[[audit.suppress]]\nrule = \"stale-image\"\n\
+         target = \"*\"\nreason = \"r\"\nuntil = 2027-01-01\n"
+    );
+    assert_eq!(
+        parse(&text).unwrap().providers.len(),
+        parse(VALID).unwrap().providers.len()
+    );
+    // Only array tables of [audit], no [audit] header.
+    let text = format!(
+        "{VALID}\n[[audit.suppress]]\nrule = \"stale-image\"\ntarget = \"*\"\nreason = \"r\"\n"
+    );
+    assert_eq!(
+        parse(&text).unwrap().providers.len(),
+        parse(VALID).unwrap().providers.len()
+    );
+    let msg = parse_err(&format!("{VALID}\n[audits]\nx = 1\n"));
+    assert!(msg.contains("unknown top-level key `audits`"), "{msg}");
+}

@@ -62,6 +62,9 @@ pub enum Command {
     ///
     /// The same schemas are in the repository under docs/schema/.
     Schema(SchemaArgs),
+    /// Check registries against hygiene and exposure rules (public, unscanned, stale, …).
+    #[command(after_help = crate::commands::audit::AUDIT_HELP)]
+    Audit(Box<crate::commands::audit::AuditArgs>),
 }
 
 /// `reginv schema`.

@@ -1,5 +1,6 @@
 //! The subcommands, one module each, and what `inventory` and `demo` share.
 
+pub mod audit;
 #[cfg(feature = "ncp")]
 mod create_registry;
 #[cfg(feature = "demo")]
@@ -37,6 +38,7 @@ pub async fn run(cli: Cli, interrupts: Interrupts) -> Result<i32, CliError> {
         Command::Ncp(_) => Err(without_feature("ncp", "the NAVER Cloud NCR backend")),
         Command::Snapshots(args) => snapshots::run(args).await,
         Command::Diff(args) => diff::run(args).await,
+        Command::Audit(args) => audit::run(*args).await,
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man => shell::man(),

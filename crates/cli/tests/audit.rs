@@ -1,0 +1,469 @@
+//! `reginv audit` end to end against the emulator: every format (the SARIF validated against
+//! the SARIF 2.1.0 schema), the same findings from a saved report as from a live run, only the
+//! requests the selected rules need, suppressions from reginv.toml, and the exit statuses.
+//! Only 127.0.0.1 is ever contacted.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reginv_emulator::{Emulator, Fixture};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+
+/// The SARIF 2.1.0 schema, as committed by `reginv-audit` (from npm
+/// `@microsoft/sarif-multitool-linux` 5.7.0; see crates/audit/tests/data/README.md).
+const SARIF_SCHEMA: &str = include_str!("../../audit/tests/data/sarif-2.1.0.json");
+
+/// The audits' reference time: fixed, so a live run and a saved report judge ages alike.
+const AS_OF: &str = "2026-12-01T00:00:00Z";
+
+/// The rules the emulator's sample triggers with the rows the backends fill today. When the
+/// emulator's fixture and the backends' security fields land, this becomes every rule
+/// (see `every_rule_fires_on_the_sample`).
+const FIRING: &[&str] = &["public-repository", "stale-image", "empty-repository"];
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "reginv-audit-test-{label}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `reginv args…` in `dir`, no vendor credentials in the environment, off the async runtime.
+async fn reginv(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new(BIN);
+        cmd.args(&args)
+            .current_dir(&dir)
+            .env_clear()
+            .env("HOME", &dir);
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd.output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            stderr(out)
+        )
+    })
+}
+
+async fn emulator() -> Emulator {
+    Emulator::builder()
+        .fixture(Fixture::sample())
+        .start()
+        .await
+        .unwrap()
+}
+
+/// reginv.toml for `emulator` (one ncp source per sample region, one swr source), then
+/// `audit_table`.
+fn write_config(dir: &Path, emulator: &Emulator, audit_table: &str) {
+    let ncp = emulator.ncp_credentials();
+    let swr = emulator.swr_credentials();
+    let mut text = String::new();
+    for region in emulator.fixture().ncp.keys() {
+        text.push_str(&format!(
+            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
+             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n",
+            emulator.ncp_endpoint(),
+            ncp.access_key,
+            ncp.secret_key.expose(),
+        ));
+    }
+    text.push_str(&format!(
+        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
+         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n{audit_table}",
+        emulator.fixture().swr.region,
+        emulator.swr_endpoint(),
+        swr.access_key,
+        swr.secret_key.expose(),
+    ));
+    fs::write(dir.join("reginv.toml"), text).unwrap();
+}
+
+fn fired(doc: &Value) -> BTreeSet<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"] == false)
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The document without `generated_at` (the only part that differs between two audits of the
+/// same data at the same `as_of`).
+fn comparable(mut doc: Value) -> Value {
+    doc.as_object_mut().unwrap().remove("generated_at");
+    doc
+}
+
+fn sarif_errors(log: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(SARIF_SCHEMA).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_format_of_a_live_audit() {
+    let emulator = emulator().await;
+    let dir = TempDir::new("formats");
+    write_config(dir.path(), &emulator, "");
+    let base = ["audit", "--as-of", AS_OF, "--fail-on", "never"];
+
+    let out = reginv(dir.path(), &[&base[..], &["--format", "json"]].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["as_of"], AS_OF);
+    assert_eq!(doc["rules"].as_array().unwrap().len(), 10);
+    let fired = fired(&doc);
+    for rule in FIRING {
+        assert!(fired.contains(*rule), "{rule} did not fire: {fired:?}");
+    }
+    // Every rule either fired, or was evaluated somewhere, or says why not.
+    for rule in doc["rules"].as_array().unwrap() {
+        let evaluated = rule["evaluated_sources"].as_array().unwrap();
+        let not = rule["not_evaluated"].as_array().unwrap();
+        assert_eq!(evaluated.len() + not.len(), 4, "{rule}");
+        assert!(not
+            .iter()
+            .all(|n| !n["reason"].as_str().unwrap().is_empty()));
+    }
+    let findings = doc["findings"].as_array().unwrap().len();
+
+    let out = reginv(dir.path(), &[&base[..], &["--format", "sarif"]].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let log = json(&out);
+    assert_eq!(sarif_errors(&log), Vec::<String>::new());
+    assert_eq!(
+        log["runs"][0]["results"].as_array().unwrap().len(),
+        findings
+    );
+    assert_eq!(
+        log["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    let location = &log["runs"][0]["results"][0]["locations"][0]["logicalLocations"][0];
+    assert!(location["fullyQualifiedName"]
+        .as_str()
+        .unwrap()
+        .contains(':'));
+
+    let out = reginv(dir.path(), &[&base[..], &["--format", "csv"]].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(&reader.headers().unwrap()[0], "rule");
+    assert_eq!(reader.records().count(), findings);
+
+    let file = dir.path().join("audit.txt");
+    let out = reginv(
+        dir.path(),
+        &[
+            &base[..],
+            &["--format", "table", "-o", file.to_str().unwrap()],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let table = fs::read_to_string(&file).unwrap();
+    assert!(
+        table.starts_with("Audit as of 2026-12-01 00:00 UTC: "),
+        "{table}"
+    );
+    assert!(table.contains("\nHIGH ("), "{table}");
+    assert!(table.contains("  public-repository ("), "{table}");
+    assert!(table.contains("\nNot evaluated ("), "{table}");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_saved_report_audits_the_same_as_a_live_run() {
+    let emulator = emulator().await;
+    let dir = TempDir::new("saved");
+    write_config(dir.path(), &emulator, "");
+    let live = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(live.status.code(), Some(0), "stderr: {}", stderr(&live));
+    let report = dir.path().join("report.json");
+    let out = reginv(
+        dir.path(),
+        &[
+            "inventory",
+            "--tags",
+            "full",
+            "--format",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    // No configuration needed to audit a saved report.
+    fs::remove_file(dir.path().join("reginv.toml")).unwrap();
+    let saved = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--from",
+            report.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(saved.status.code(), Some(0), "stderr: {}", stderr(&saved));
+    assert_eq!(comparable(json(&saved)), comparable(json(&live)));
+    emulator.shutdown().await;
+}
+
+/// Tag-listing requests the emulator received.
+fn tag_requests(emulator: &Emulator) -> u64 {
+    emulator
+        .stats()
+        .by_route
+        .iter()
+        .filter(|(route, _)| route.contains("tags"))
+        .map(|(_, statuses)| statuses.values().sum::<u64>())
+        .sum()
+}
+
+#[tokio::test]
+async fn only_the_requests_the_selected_rules_need() {
+    let emulator = emulator().await;
+    let dir = TempDir::new("depth");
+    write_config(dir.path(), &emulator, "");
+    let out = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--rule",
+            "public-repository",
+            "--rule",
+            "public-registry",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--tags",
+            "full",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(emulator.stats().requests > 0);
+    assert_eq!(
+        tag_requests(&emulator),
+        0,
+        "{:?}",
+        emulator.stats().by_route
+    );
+    let ids: Vec<String> = json(&out)["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["public-registry", "public-repository"]);
+
+    let out = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--rule",
+            "oversized-image",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(tag_requests(&emulator) > 0, "a tag rule lists tags");
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn suppressions_from_the_config_and_exit_statuses() {
+    let emulator = emulator().await;
+    let dir = TempDir::new("exit");
+    write_config(dir.path(), &emulator, "");
+    // The sample has public repositories: a high finding, so the default --fail-on fails.
+    let out = reginv(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+    let doc = json(&out);
+    let high = doc["summary"]["by_severity"]["high"].as_u64().unwrap();
+    assert!(high > 0);
+
+    // Suppress every high finding: reported as suppressed, and the run passes.
+    write_config(
+        dir.path(),
+        &emulator,
+        "[[audit.suppress]]\nrule = \"public-repository\"\ntarget = \"*\"\nreason = \"demo\"\n\n\
+         [[audit.suppress]]\nrule = \"public-registry\"\ntarget = \"*\"\nreason = \"demo\"\n\
+         until = 2027-01-01\n",
+    );
+    let out = reginv(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let suppressed = json(&out);
+    assert_eq!(suppressed["summary"]["by_severity"]["high"], 0);
+    assert_eq!(suppressed["summary"]["suppressed"].as_u64().unwrap(), high);
+    assert_eq!(
+        suppressed["findings"].as_array().unwrap().len(),
+        doc["findings"].as_array().unwrap().len(),
+        "suppressed findings are still listed"
+    );
+    // After `until`, the public-registry findings come back.
+    let later = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--as-of",
+            "2027-01-02T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    )
+    .await;
+    let registry_findings = doc["summary"]["by_rule"]["public-registry"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        later.status.code(),
+        Some(if registry_findings > 0 { 3 } else { 0 }),
+        "stderr: {}",
+        stderr(&later)
+    );
+    // A lower --fail-on catches the low/info findings.
+    let out = reginv(
+        dir.path(),
+        &["audit", "--as-of", AS_OF, "--fail-on", "info"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
+
+    // An unknown rule id is an error that lists the known ones.
+    let out = reginv(dir.path(), &["audit", "--rule", "public-repo"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("public-repository") && stderr(&out).contains("stale-image"));
+    let out = reginv(dir.path(), &["audit", "--skip-rule", "nope"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--skip-rule"), "{}", stderr(&out));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_incomplete_inventory_exits_2() {
+    let emulator = emulator().await;
+    let dir = TempDir::new("incomplete");
+    write_config(dir.path(), &emulator, "");
+    let text = fs::read_to_string(dir.path().join("reginv.toml")).unwrap();
+    let secret = emulator.swr_credentials().secret_key.expose().to_string();
+    fs::write(
+        dir.path().join("reginv.toml"),
+        text.replace(&secret, "wrong-secret"),
+    )
+    .unwrap();
+    let out = reginv(
+        dir.path(),
+        &["audit", "--format", "json", "--fail-on", "never"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", stderr(&out));
+    let doc = json(&out);
+    let rule = &doc["rules"][0];
+    assert!(rule["not_evaluated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["source"] == "swr-ap" && n["reason"].as_str().unwrap().contains("failed")));
+    assert!(stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("wrong-secret"));
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn from_refuses_live_filters_and_bad_files() {
+    let dir = TempDir::new("from");
+    let out = reginv(dir.path(), &["audit", "--from", "missing.json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("missing.json"));
+    fs::write(dir.path().join("bad.json"), "{\"not\": \"a report\"}").unwrap();
+    let out = reginv(dir.path(), &["audit", "--from", "bad.json"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a reginv JSON report"),
+        "{}",
+        stderr(&out)
+    );
+    let out = reginv(
+        dir.path(),
+        &["audit", "--from", "bad.json", "--source", "x"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--from"), "{}", stderr(&out));
+}
