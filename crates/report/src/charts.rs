@@ -7,13 +7,13 @@ use crate::figures::Figures;
 use crate::format::{bytes, count};
 
 /// Width of the label column, in SVG units.
-const LABEL_WIDTH: u32 = 230;
+const LABEL_WIDTH: u32 = 280;
 /// Width of the longest bar.
-const BAR_WIDTH: u32 = 380;
+const BAR_WIDTH: u32 = 240;
 /// Height of one row.
 const ROW_HEIGHT: u32 = 26;
 /// Labels longer than this are cut (the whole label is in the bar's tooltip).
-const LABEL_CHARS: usize = 32;
+const LABEL_CHARS: usize = 36;
 
 /// One chart: a title and its bars, already laid out.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -91,7 +91,7 @@ impl BarChart {
             id: id.to_string(),
             title: title.to_string(),
             note,
-            width: LABEL_WIDTH + BAR_WIDTH + 110,
+            width: LABEL_WIDTH + BAR_WIDTH + 90,
             height: (bars.len() as u32 * ROW_HEIGHT).max(ROW_HEIGHT),
             bar_x: LABEL_WIDTH,
             bars,

@@ -3,6 +3,7 @@
 mod create_registry;
 mod demo;
 mod inventory;
+mod report;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -17,6 +18,7 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Inventory(args) => inventory::run(args, cli.verbose).await,
         Command::Demo(args) => demo::run(args, cli.verbose).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        Command::Report(args) => report::run(args, cli.verbose).await,
     }
 }
 
