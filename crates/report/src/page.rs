@@ -76,6 +76,7 @@ fn sha256(text: &str) -> String {
 enum AuditView<'a> {
     Available {
         total: usize,
+        suppressed: usize,
         counts: crate::sections::AuditCounts,
         evaluated: &'a [String],
         not_evaluated: &'a [crate::sections::NotEvaluated],
@@ -97,6 +98,7 @@ enum ChangesView<'a> {
         counts: Vec<(String, u64)>,
         list: Vec<&'a Change>,
         hidden: usize,
+        not_compared: &'a [String],
     },
     NotAvailable {
         reason: &'a str,
@@ -110,7 +112,8 @@ fn audit_view(section: &Section<Audit>) -> AuditView<'_> {
             let hidden = findings.len().saturating_sub(LIST_LIMIT);
             findings.truncate(LIST_LIMIT);
             AuditView::Available {
-                total: audit.findings.len(),
+                total: audit.active(),
+                suppressed: audit.findings.len() - audit.active(),
                 counts: audit.counts(),
                 evaluated: &audit.evaluated,
                 not_evaluated: &audit.not_evaluated,
@@ -135,6 +138,7 @@ fn changes_view(section: &Section<Changes>) -> ChangesView<'_> {
                 counts: changes.counts(),
                 list,
                 hidden,
+                not_compared: &changes.not_compared,
             }
         }
         Section::NotAvailable { reason } => ChangesView::NotAvailable { reason },
@@ -312,6 +316,7 @@ mod tests {
                 severity: "high".into(),
                 target: "ncp-kr / prod/team/api".into(),
                 message: "<public>".into(),
+                suppressed: false,
             }],
             evaluated: vec!["public-repository".into()],
             not_evaluated: vec![NotEvaluated {
@@ -325,15 +330,18 @@ mod tests {
             changes: vec![
                 Change {
                     kind: "tag_added".into(),
+                    retag: false,
                     target: "a".into(),
                     detail: String::new(),
                 },
                 Change {
-                    kind: "retagged".into(),
+                    kind: "tag_moved".into(),
+                    retag: true,
                     target: "b".into(),
                     detail: "sha256:1 → sha256:2".into(),
                 },
             ],
+            not_compared: vec!["ncp-jpn: <failed> in run 2".into()],
         });
         let html = render(&page).unwrap();
         assert!(html.contains("data-figure=\"findings\" data-value=\"1\""));
@@ -341,6 +349,7 @@ mod tests {
         assert!(html.contains("&lt;public&gt;"));
         assert!(html.contains("data-figure=\"changes\" data-value=\"2\""));
         let list = &html[html.find("id=\"change-list\"").unwrap()..];
-        assert!(list.find("retagged").unwrap() < list.find("tag_added").unwrap());
+        assert!(list.find("tag_moved").unwrap() < list.find("tag_added").unwrap());
+        assert!(html.contains("<li>ncp-jpn: &lt;failed&gt; in run 2</li>"));
     }
 }

@@ -52,6 +52,8 @@ pub struct AuditFinding {
     pub target: String,
     /// What is wrong, in words.
     pub message: String,
+    /// Whether a suppression covers it: listed, marked, but not counted.
+    pub suppressed: bool,
 }
 
 /// A rule that was not evaluated.
@@ -83,7 +85,12 @@ fn severity_rank(severity: &str) -> usize {
 }
 
 impl Audit {
-    /// The counts the page shows.
+    /// Findings no suppression covers.
+    pub fn active(&self) -> usize {
+        self.findings.iter().filter(|f| !f.suppressed).count()
+    }
+
+    /// The counts the page shows (suppressed findings not counted).
     pub fn counts(&self) -> AuditCounts {
         let mut by_severity: BTreeMap<(usize, &str), u64> = SEVERITIES
             .iter()
@@ -91,7 +98,7 @@ impl Audit {
             .map(|(i, s)| ((i, *s), 0))
             .collect();
         let mut by_rule: BTreeMap<(usize, &str, &str), u64> = BTreeMap::new();
-        for f in &self.findings {
+        for f in self.findings.iter().filter(|f| !f.suppressed) {
             let rank = severity_rank(&f.severity);
             *by_severity.entry((rank, &f.severity)).or_default() += 1;
             *by_rule.entry((rank, &f.rule, &f.severity)).or_default() += 1;
@@ -108,10 +115,10 @@ impl Audit {
         }
     }
 
-    /// The findings, most severe first (stable within a severity).
+    /// The findings, most severe first, suppressed ones last (stable otherwise).
     pub fn sorted_findings(&self) -> Vec<&AuditFinding> {
         let mut findings: Vec<&AuditFinding> = self.findings.iter().collect();
-        findings.sort_by_key(|f| severity_rank(&f.severity));
+        findings.sort_by_key(|f| (f.suppressed, severity_rank(&f.severity)));
         findings
     }
 }
@@ -125,13 +132,19 @@ pub struct Changes {
     pub current: String,
     /// Every change.
     pub changes: Vec<Change>,
+    /// What could not be compared, and why (a source that failed in either run, …): shown so
+    /// a missing change is not read as "nothing changed".
+    pub not_compared: Vec<String>,
 }
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Change {
-    /// The kind (`retagged`, `tag_added`, `repository_removed`, …) as the store names it.
+    /// The kind (`tag_moved`, `tag_added`, `repository_removed`, …) as the store names it.
     pub kind: String,
+    /// Whether this is a retag (the same tag name now points at another digest): retags are
+    /// listed first.
+    pub retag: bool,
     /// What changed (`source / registry/repository[:tag]`).
     pub target: String,
     /// Details (old and new digest, …).
@@ -139,18 +152,11 @@ pub struct Change {
 }
 
 impl Changes {
-    /// Whether a kind is a retag (a tag that now points at another digest): those come first.
-    pub fn is_retag(kind: &str) -> bool {
-        kind.contains("retag")
-    }
-
     /// `(kind, count)`, retags first, then by kind.
     pub fn counts(&self) -> Vec<(String, u64)> {
         let mut counts: BTreeMap<(bool, &str), u64> = BTreeMap::new();
         for c in &self.changes {
-            *counts
-                .entry((!Self::is_retag(&c.kind), &c.kind))
-                .or_default() += 1;
+            *counts.entry((!c.retag, &c.kind)).or_default() += 1;
         }
         counts
             .into_iter()
@@ -161,7 +167,7 @@ impl Changes {
     /// The changes, retags first (stable otherwise).
     pub fn sorted(&self) -> Vec<&Change> {
         let mut changes: Vec<&Change> = self.changes.iter().collect();
-        changes.sort_by_key(|c| !Self::is_retag(&c.kind));
+        changes.sort_by_key(|c| !c.retag);
         changes
     }
 }
@@ -176,6 +182,7 @@ mod tests {
             severity: severity.into(),
             target: "t".into(),
             message: "m".into(),
+            suppressed: false,
         }
     }
 
@@ -187,6 +194,10 @@ mod tests {
                 finding("public", "high"),
                 finding("stale", "low"),
                 finding("odd", "weird"),
+                AuditFinding {
+                    suppressed: true,
+                    ..finding("public", "critical")
+                },
             ],
             ..Audit::default()
         };
@@ -204,24 +215,31 @@ mod tests {
         );
         assert_eq!(counts.by_rule[0], ("public".into(), "high".into(), 1));
         assert_eq!(counts.by_rule[1], ("stale".into(), "low".into(), 2));
-        assert_eq!(audit.sorted_findings()[0].rule, "public");
+        assert_eq!(audit.sorted_findings()[0].severity, "high");
+        assert!(audit.sorted_findings()[4].suppressed);
+        assert_eq!(audit.active(), 4);
     }
 
     #[test]
     fn retags_come_first() {
         let change = |kind: &str| Change {
             kind: kind.into(),
+            retag: kind == "tag_moved",
             target: "t".into(),
             detail: String::new(),
         };
         let changes = Changes {
-            changes: vec![change("tag_added"), change("retagged"), change("tag_added")],
+            changes: vec![
+                change("tag_added"),
+                change("tag_moved"),
+                change("tag_added"),
+            ],
             ..Changes::default()
         };
         assert_eq!(
             changes.counts(),
-            [("retagged".to_string(), 1), ("tag_added".into(), 2)]
+            [("tag_moved".to_string(), 1), ("tag_added".into(), 2)]
         );
-        assert_eq!(changes.sorted()[0].kind, "retagged");
+        assert_eq!(changes.sorted()[0].kind, "tag_moved");
     }
 }
