@@ -2,8 +2,11 @@
 
 mod create_registry;
 mod demo;
+mod init;
 mod inventory;
 mod report;
+pub mod schema;
+mod shell;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -19,6 +22,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Demo(args) => demo::run(args, cli.verbose).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
         Command::Report(args) => report::run(args, cli.verbose).await,
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => shell::completions(args.shell),
+        Command::Man => shell::man(),
+        Command::Schema(args) => schema::print(args.document),
     }
 }
 
