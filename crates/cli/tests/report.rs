@@ -300,6 +300,7 @@ async fn a_partial_inventory_is_written_with_its_failures_and_exit_status_2() {
     let html = fs::read_to_string(dir.path().join("p.html")).unwrap();
     assert!(html.contains("id=\"incomplete\""));
     assert!(html.contains("<body data-complete=\"false\">"));
+    assert!(html.contains("<title>[incomplete] Container registry inventory</title>"));
     let failures = &html[html.find("id=\"failure-list\"").unwrap()..];
     assert!(failures.contains("<th scope=\"row\">ncp-kr</th>"));
     assert!(figure(&html, "errors") >= 1);
