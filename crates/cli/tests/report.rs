@@ -9,8 +9,7 @@ use std::fs;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
@@ -18,62 +17,11 @@ use reginv::{InventoryReport, ProviderKind, Repository, Source, SourceSummary, T
 use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+mod common;
+use common::{config_for, reginv, reginv_async, stderr, TempDir};
 
 /// User data that would break or inject into a page escaped the wrong way.
 const HOSTILE: &str = "ends</script><script>document.title='pwned'</script><!-- \u{2028}\u{2029}";
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "reginv-report-test-{label}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `reginv args…` in `dir`, without vendor credentials in the environment.
-fn reginv(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(dir).env_clear().env("HOME", dir);
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.output().unwrap()
-}
-
-async fn reginv_async(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        reginv(&dir, &args)
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// The sample fixture with hostile descriptions (one NCR image, one SWR repository), one of
 /// which also points at `trap` (a local port that must never be contacted).
@@ -93,35 +41,6 @@ fn hostile_fixture(trap: &str) -> Fixture {
          <script src=\"http://{trap}/js\"></script>"
     );
     fixture
-}
-
-/// A reginv.toml for every source of `emulator`; `bad_secret` breaks `ncp-kr`.
-fn config_for(emulator: &Emulator, bad_secret: bool) -> String {
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut text = String::new();
-    for region in emulator.fixture().ncp.keys() {
-        let secret = if bad_secret && region == "kr" {
-            "wrong-secret".to_string()
-        } else {
-            ncp.secret_key.expose().to_string()
-        };
-        text.push_str(&format!(
-            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
-             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{secret}\"\n\n",
-            emulator.ncp_endpoint(),
-            ncp.access_key,
-        ));
-    }
-    text.push_str(&format!(
-        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
-         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
-        emulator.fixture().swr.region,
-        emulator.swr_endpoint(),
-        swr.access_key,
-        swr.secret_key.expose(),
-    ));
-    text
 }
 
 /// The `data-value` of the headline figure `name`.
@@ -216,17 +135,13 @@ fn check_page(html: &str, report: &Value) {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_of_an_emulator_inventory_equals_its_json_live_or_from_a_file() {
-    let dir = TempDir::new("live");
-    let emulator = Emulator::builder()
-        .fixture(hostile_fixture("127.0.0.1:9"))
-        .start()
-        .await
-        .unwrap();
-    fs::write(dir.path().join("reginv.toml"), config_for(&emulator, false)).unwrap();
+/// Starts an emulator of `fixture`, configures `dir` for it (`reginv.toml`) and writes its
+/// full inventory to `dir/r.json`; returns the running emulator and the report.
+async fn emulator_inventory(dir: &Path, fixture: Fixture) -> (Emulator, Value) {
+    let emulator = Emulator::builder().fixture(fixture).start().await.unwrap();
+    fs::write(dir.join("reginv.toml"), config_for(&emulator, None)).unwrap();
     let out = reginv_async(
-        dir.path(),
+        dir,
         &[
             "inventory",
             "--tags",
@@ -239,6 +154,14 @@ async fn the_page_of_an_emulator_inventory_equals_its_json_live_or_from_a_file()
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = serde_json::from_str(&fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    (emulator, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_of_an_emulator_inventory_equals_its_json_live_or_from_a_file() {
+    let dir = TempDir::new("live");
+    let (emulator, report) = emulator_inventory(dir.path(), hostile_fixture("127.0.0.1:9")).await;
     let out = reginv_async(
         dir.path(),
         &[
@@ -260,8 +183,6 @@ async fn the_page_of_an_emulator_inventory_equals_its_json_live_or_from_a_file()
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
-    let report: Value =
-        serde_json::from_str(&fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     for page in ["live.html", "from.html"] {
         let html = fs::read_to_string(dir.path().join(page)).unwrap();
         check_page(&html, &report);
@@ -292,7 +213,11 @@ async fn a_partial_inventory_is_written_with_its_failures_and_exit_status_2() {
         .start()
         .await
         .unwrap();
-    fs::write(dir.path().join("reginv.toml"), config_for(&emulator, true)).unwrap();
+    fs::write(
+        dir.path().join("reginv.toml"),
+        config_for(&emulator, Some("wrong-secret")),
+    )
+    .unwrap();
     let out = reginv_async(dir.path(), &["report", "-o", "p.html"]).await;
     emulator.shutdown().await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -468,34 +393,13 @@ async fn the_page_works_in_headless_chromium_without_touching_the_network() {
     let trap = TcpListener::bind("127.0.0.1:0").unwrap();
     let trap_addr = trap.local_addr().unwrap().to_string();
     trap.set_nonblocking(true).unwrap();
-    let emulator = Emulator::builder()
-        .fixture(hostile_fixture(&trap_addr))
-        .start()
-        .await
-        .unwrap();
-    fs::write(dir.path().join("reginv.toml"), config_for(&emulator, false)).unwrap();
-    let out = reginv_async(
-        dir.path(),
-        &[
-            "inventory",
-            "--tags",
-            "full",
-            "--format",
-            "json",
-            "-o",
-            "r.json",
-        ],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (emulator, report) = emulator_inventory(dir.path(), hostile_fixture(&trap_addr)).await;
     emulator.shutdown().await;
     let out = reginv(
         dir.path(),
         &["report", "--from", "r.json", "-o", "report.html"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let report: Value =
-        serde_json::from_str(&fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
     let page = dir.path().join("report.html");
     let html = fs::read_to_string(&page).unwrap();
     check_page(&html, &report);
