@@ -49,6 +49,13 @@ pub enum Command {
     /// What changed between two snapshots (or two `--format json` reports): registries,
     /// repositories and tags added or removed, exposure changes, retagged tags.
     Diff(DiffArgs),
+    /// Write one self-contained HTML page of an inventory: figures, charts, every repository.
+    ///
+    /// The page opens from disk or a mail attachment with no network at all. The inventory is
+    /// a live one (configuration and selection options as for `inventory`) or a JSON report
+    /// written earlier (`--from`).
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// Write a first, commented configuration file (one entry per provider kind).
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
@@ -150,6 +157,38 @@ pub struct InventoryArgs {
     /// Where to keep the inventory as a snapshot.
     #[command(flatten)]
     pub store: StoreArgs,
+}
+
+/// The help after `reginv report --help`.
+pub const REPORT_HELP: &str = concat!(
+    config_help!(),
+    "\n\nExit status: 0 complete; 2 page written but the inventory is incomplete (its failures \
+     are on the page); 1 nothing could be listed or the page could not be written."
+);
+
+/// `reginv report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The configuration file [default: ./reginv.toml, else the vendors' environment variables].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to list (a live inventory only).
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+
+    /// Show this JSON report (`reginv inventory --format json`) instead of running an
+    /// inventory.
+    #[arg(long, value_name = "REPORT.json")]
+    pub from: Option<PathBuf>,
+
+    /// Write the page to FILE (atomically: complete or not at all).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// The page's title [default: "Container registry inventory"].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 /// `reginv demo`.

@@ -4,14 +4,13 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Output;
 
 use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+mod common;
+use common::{config_for, reginv, reginv_async, stderr, stdout, TempDir};
 
 /// The CSV header the README documents.
 const CSV_HEADER: [&str; 24] = [
@@ -40,64 +39,6 @@ const CSV_HEADER: [&str; 24] = [
     "tag_media_type",
     "tag_is_index",
 ];
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "reginv-cli-test-{label}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `reginv args…` run in `dir` with no vendor credentials in the environment (HOME points at
-/// `dir`, so no `~/.ncloud` or `~/.huaweicloud` file is found either).
-fn reginv(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(dir).env_clear().env("HOME", dir);
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.output().unwrap()
-}
-
-/// Runs the blocking `reginv` from inside an async test without stalling the emulator.
-async fn reginv_async(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        reginv(&dir, &args)
-    })
-    .await
-    .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
 
 fn sample_repositories() -> usize {
     let f = Fixture::sample();
@@ -317,36 +258,6 @@ fn demo_output_file_is_written_and_stdout_stays_empty() {
 }
 
 // ---- inventory against an emulator started here ---------------------------------------------
-
-/// A reginv.toml with one NCP source per region of the sample and one SWR source, pointing at
-/// `emulator` with its credentials; `bad_secret` replaces the secret of the `ncp-kr` source.
-fn config_for(emulator: &Emulator, bad_secret: Option<&str>) -> String {
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut text = String::new();
-    for region in emulator.fixture().ncp.keys() {
-        let name = format!("ncp-{region}");
-        let secret = match bad_secret {
-            Some(bad) if region == "kr" => bad.to_string(),
-            _ => ncp.secret_key.expose().to_string(),
-        };
-        text.push_str(&format!(
-            "[[providers]]\nname = \"{name}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
-             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{secret}\"\n\n",
-            emulator.ncp_endpoint(),
-            ncp.access_key,
-        ));
-    }
-    text.push_str(&format!(
-        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
-         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
-        emulator.fixture().swr.region,
-        emulator.swr_endpoint(),
-        swr.access_key,
-        swr.secret_key.expose(),
-    ));
-    text
-}
 
 async fn sample_emulator() -> Emulator {
     Emulator::builder()

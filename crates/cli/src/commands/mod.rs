@@ -8,6 +8,7 @@ mod demo;
 pub mod diff;
 mod init;
 mod inventory;
+mod report;
 pub mod schema;
 mod shell;
 pub mod snapshots;
@@ -39,6 +40,7 @@ pub async fn run(cli: Cli, interrupts: Interrupts) -> Result<i32, CliError> {
         Command::Snapshots(args) => snapshots::run(args).await,
         Command::Diff(args) => diff::run(args).await,
         Command::Audit(args) => audit::run(*args).await,
+        Command::Report(args) => report::run(args, cli.verbose).await,
         Command::Init(args) => init::run(&args),
         Command::Completions(args) => shell::completions(args.shell),
         Command::Man => shell::man(),
