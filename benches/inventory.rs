@@ -18,13 +18,19 @@ fn main() -> ExitCode {
         }
     };
     match harness::run(&settings) {
-        Ok(report) => {
-            print!("{}", report.markdown());
-            ExitCode::SUCCESS
-        }
+        Ok(report) => print!("{}", report.markdown()),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
     }
+    match harness::store::run(&settings) {
+        Ok(Some(figures)) => print!("{}", figures.markdown()),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("error: the snapshot store rows: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -100,3 +100,40 @@ fn the_harness_produces_every_row_at_a_tiny_size() {
     }
     assert!(table.contains("Targets (issue 7)"));
 }
+
+#[test]
+fn the_store_rows_at_a_tiny_size_see_every_change() {
+    let settings = Settings::smoke();
+    let figures = harness::store::run(&settings)
+        .expect("the store rows run")
+        .expect("selected");
+    eprintln!("{}", figures.markdown());
+    let sqlite = &figures.writes[0];
+    assert_eq!(sqlite.backend, "SQLite");
+    // Registries, repositories and tags of both vendors, every one written.
+    assert!(
+        sqlite.rows >= (2 * settings.repositories * (1 + settings.tags)) as u64,
+        "{sqlite:?}"
+    );
+    let run = |label: &str| {
+        figures
+            .runs
+            .iter()
+            .find(|r| r.label == label)
+            .unwrap_or_else(|| panic!("no {label} row"))
+    };
+    let full = run("full run");
+    let same = run("incremental, no change");
+    let changed = run("incremental, 1% changed");
+    assert_eq!(same.identical, Some(true));
+    assert_eq!(changed.identical, Some(true));
+    assert!(full.tag_requests > 0);
+    assert_eq!(same.tag_requests, 0, "nothing changed: no tag listing");
+    assert_eq!(same.requests, full.requests - full.tag_requests);
+    assert!(
+        changed.tag_requests > 0,
+        "the changed repositories are listed again"
+    );
+    assert!(changed.tag_requests < full.tag_requests);
+    assert_eq!(same.reused as usize, 2 * settings.repositories);
+}

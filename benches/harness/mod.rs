@@ -8,7 +8,8 @@
 //!   next to the lower bound of each scenario ([`scenario`]);
 //! - the same inventories one request at a time with the vendor SDKs' page sizes;
 //! - the `reginv` binary's peak RSS streaming ndjson ([`memory`]);
-//! - decoding one page of each vendor ([`decode`]).
+//! - decoding one page of each vendor ([`decode`]);
+//! - the snapshot store's write throughput and incremental runs ([`store`], a table of its own).
 //!
 //! Every figure of the [`Report`](report::Report) comes from that run. Progress goes to stderr.
 
@@ -24,6 +25,7 @@ pub mod memory;
 pub mod report;
 pub mod scenario;
 pub mod settings;
+pub mod store;
 pub mod timeline;
 
 use reginv::TagDepth;
