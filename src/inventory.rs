@@ -433,7 +433,8 @@ fn repository_listing(
             .flatten_unordered(run.fanout)
             .boxed();
     }
-    run.provider.list_registries()
+    run.provider
+        .list_registries()
         .filter_map(move |registry| {
             ready(match registry {
                 Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
@@ -470,7 +471,8 @@ impl SourceRun {
             }
         }
         let this = self.clone();
-        self.provider.list_repositories(query)
+        self.provider
+            .list_repositories(query)
             .map(move |item| {
                 item.map_err(|err| {
                     Box::new(this.failure("list_repositories", registry.clone(), &err))

@@ -49,14 +49,16 @@
 //! | `GET {p}/repositories/{registry}/{image}/tags?page=&pagesize=` | tags, each with `images[]` per platform |
 //! | `GET {p}/repositories/{registry}/{image}/tags/{reference}` | one tag (by name or digest) |
 //! | `GET /v2/manage/namespaces` | `{"namespaces":[{id,name,creator_name,auth}]}` |
-//! | `GET /v2/manage/repos?namespace=&name=&category=&limit=&offset=&order_column=&order_type=` | bare array of repositories (seed-004 shape, with `tags[]` names and `total_range`) + `Content-Range` |
-//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}` | repository detail |
+//! | `GET /v2/manage/repos?namespace=&name=&category=&limit=&offset=&order_column=&order_type=` | bare array of repositories (seed-004 shape, with `tags[]` names and `total_range`) + `Content-Range`; the legacy `filter=namespace::x\|name::y\|limit::n\|offset::m` form too (it wins over the plain parameters) |
+//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}` | repository detail (the 18 fields of the SDK's `ShowRepositoryResponse`, `creator_id` included) |
 //! | `GET /v2/manage/namespaces/{ns}/repos/{repo}/tags?limit=&offset=&tag=&order_column=&order_type=` | bare array of tags (`"Tag"` with a capital T) + `Content-Range` |
 //!
 //! `{p}` is `/ncr/api/v2` (fixture region `kr`), `/ncr/sgn-api/v2` (`sgn`) or `/ncr/jpn-api/v2`
 //! (`jpn`). NCR image names with `/` arrive as `%2F` (one path segment; an unencoded `/` is
 //! another path and gets a 404); SWR repository names with `/` arrive as `$` (or `%24`). NCR times
-//! are epoch milliseconds; SWR times look like `2021-06-10T03:24:44.784402Z`. Numeric ids the
+//! are epoch milliseconds; SWR times look like `2021-06-10T03:24:44.784402Z`. SWR's `path` is
+//! the public `swr.{region}.myhuaweicloud.com/…`, its `internal_path` the VPC address
+//! (`10.125.x.y:20202/…`), as on the real service. Numeric ids the
 //! vendors send (`id`, `image_id`, `repository`, `repo_id`, …) are stable hashes of the names.
 //!
 //! ## Authentication
@@ -66,12 +68,19 @@
 //!   `x-ncp-apigw-timestamp` must be within 5 minutes of the server clock. Otherwise 401
 //!   `{"error":{"errorCode":"200","message":"Authentication Failed","details":…}}` (the details
 //!   say why).
-//! - **SWR**: `Authorization: SDK-HMAC-SHA256 …` is verified over the canonical request built from
-//!   the raw path (with the trailing `/`), the sorted query, the signed headers as received
-//!   (including `host`) and the body hash; `x-sdk-date` must be signed and within 15 minutes.
+//! - **SWR**: `Authorization: SDK-HMAC-SHA256 …` is verified over the canonical request as the
+//!   official SDKs' signer builds it: the path percent-decoded *then* split on `/` (so a `%2F` is
+//!   signed as `/`), each segment re-encoded, with a trailing `/`; the sorted query (`%20` or `+`
+//!   for a space); the signed headers as received (including `host`); and the body hash, or
+//!   `UNSIGNED-PAYLOAD` when `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` is a signed header;
+//!   `x-sdk-date` must be signed and within 15 minutes.
 //!   Alternatively the configured `X-Auth-Token` is accepted. Otherwise 401
 //!   `{"error_code":"APIGW.0301","error_msg":…,"request_id":…}`. SWR answers carry `X-Request-Id`.
 //! - Not emulated: Huawei's lock-out of a key after five bad signatures (tests would trip it).
+//!
+//! The official Huawei SWR Python SDK (`huaweicloudsdkswr`) lists the emulator completely, with
+//! every field of its models present: `tests/huawei_sdk.rs` runs `tests/sdk/huawei_sdk_lists_emulator.py`
+//! when `REGINV_TEST_HUAWEI_SDK_PYTHON` names a python with the SDK (`tests/sdk/huawei_sdk_venv.sh DIR`).
 //!
 //! ## Paging, and the choices the vendor documents leave open
 //!
