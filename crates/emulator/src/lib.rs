@@ -151,7 +151,9 @@
 //!
 //! [`Fixture`] is plain serde data, loadable from and savable to JSON ([`Fixture::load`],
 //! [`Fixture::save`]); see the [`fixture`] module for the format. [`Fixture::sample`] is a small
-//! hand-written company (used by `reginv demo`); [`Fixture::generate`] makes deterministic data
+//! hand-written company (used by `reginv demo`) with one of each condition a registry audit
+//! looks for (a public registry and repository, scan on push off, a disconnected NCR registry,
+//! unscanned, oversized, stale and never-pulled tags, mutable tags, empty repositories); [`Fixture::generate`] makes deterministic data
 //! of any size with names containing `/`, `.`, `-` and `_`, 0 or more tags per repository,
 //! multi-platform tags, times over years, public and private repositories.
 //!
