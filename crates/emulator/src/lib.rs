@@ -124,9 +124,13 @@
 //! 1. **Latency**: `latency` plus up to `latency_jitter` (drawn per request), for every request
 //!    under a vendor prefix, errors included.
 //! 2. **Authentication** (above). Rejected requests never see faults.
-//! 3. **Rate limit**: with `rate_limit_per_second = Some(n)`, each credential (NCR access key, SWR
-//!    access key, or the token) may make `n` requests per one-second window (fixed windows counted
-//!    from the server's start); more get the vendor's 429 with `Retry-After: retry_after_secs`.
+//! 3. **Rate limit**, like an API gateway's: with `rate_limit_per_second = Some(n)`
+//!    ([`EmulatorBuilder::rate_limit`], `--rate-limit`), each credential (NCR access key, SWR
+//!    access key, or the token) has a token bucket of `rate_limit_burst` tokens (default `n`;
+//!    [`EmulatorBuilder::rate_limit_burst`], `--burst`), full at its first request and refilled
+//!    at `n` a second; a request takes a token, and one that finds none gets the vendor's 429
+//!    (NCR `420`, SWR `APIGW.0308`) with `Retry-After: retry_after_secs`
+//!    ([`EmulatorBuilder::retry_after_secs`], `--retry-after`).
 //! 4. **Random faults**, in the order throttle (429 + `Retry-After`), server error (500, 502 or
 //!    503), drop (the connection is closed with no response at all: the client sees a
 //!    connection error), truncate (a 2xx whose body is cut to half its length, with a
@@ -173,7 +177,7 @@
 //! - `--fault-rate P` spreads P evenly over 429, 5xx, drop and truncate (P/4 each);
 //!   `--throttle-rate`, `--server-error-rate`, `--drop-rate` and `--truncate-rate` override a
 //!   share. Also `--latency-ms`, `--jitter-ms`, `--retry-after`, `--max-consecutive-faults`,
-//!   `--rate-limit`, `--total-skew`, `--ncp-max-page-size` and the credentials.
+//!   `--rate-limit`, `--burst`, `--total-skew`, `--ncp-max-page-size` and the credentials.
 //! - It prints its URLs and its own throwaway credentials; with `--json`, exactly one JSON line
 //!   on stdout: `{"base_url":…,"ncp":{"endpoint","access_key","secret_key"},"swr":{"endpoint",
 //!   "access_key","secret_key","token"},"fixture":{counts}}`. It runs until Ctrl-C or SIGTERM.

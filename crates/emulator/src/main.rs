@@ -100,9 +100,14 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     max_consecutive_faults: u32,
 
-    /// Requests per second allowed per credential; more get 429.
-    #[arg(long)]
+    /// Throttle like an API gateway: requests per second allowed per credential (a token
+    /// bucket); more get the vendor's 429 with --retry-after.
+    #[arg(long, value_name = "RPS")]
     rate_limit: Option<u32>,
+
+    /// With --rate-limit: how many requests a credential may send at once (default: RPS).
+    #[arg(long, value_name = "N", requires = "rate_limit")]
+    burst: Option<u32>,
 
     /// Added to every announced total (NCR count, SWR Content-Range total), to emulate a lying server.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
@@ -165,6 +170,7 @@ impl Args {
             retry_after_secs: self.retry_after,
             max_consecutive_faults: self.max_consecutive_faults,
             rate_limit_per_second: self.rate_limit,
+            rate_limit_burst: self.burst,
             total_skew: self.total_skew,
             ..Faults::none()
         }

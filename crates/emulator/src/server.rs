@@ -441,6 +441,9 @@ pub struct EmulatorBuilder {
     swr_credentials: AccessKeyPair,
     swr_token: SecretString,
     ncp_max_page_size: u32,
+    rate_limit: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    retry_after_secs: Option<u64>,
 }
 
 impl Default for EmulatorBuilder {
@@ -453,6 +456,9 @@ impl Default for EmulatorBuilder {
             swr_credentials: AccessKeyPair::new(DEFAULT_SWR_ACCESS_KEY, DEFAULT_SWR_SECRET_KEY),
             swr_token: SecretString::new(DEFAULT_SWR_TOKEN),
             ncp_max_page_size: DEFAULT_NCP_MAX_PAGE_SIZE,
+            rate_limit: None,
+            rate_limit_burst: None,
+            retry_after_secs: None,
         }
     }
 }
@@ -501,9 +507,42 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Throttles like an API gateway: each credential may send `per_second` requests a second
+    /// on average, in bursts of up to [`rate_limit_burst`](Self::rate_limit_burst) (a token
+    /// bucket); beyond that, the vendor's 429 with `Retry-After`. Sets
+    /// [`Faults::rate_limit_per_second`], over what [`faults`](Self::faults) says.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// The size of each credential's token bucket (default: the rate itself). Sets
+    /// [`Faults::rate_limit_burst`], over what [`faults`](Self::faults) says.
+    pub fn rate_limit_burst(mut self, burst: u32) -> Self {
+        self.rate_limit_burst = Some(burst);
+        self
+    }
+
+    /// The `Retry-After` of every 429, in seconds (default 0). Sets
+    /// [`Faults::retry_after_secs`], over what [`faults`](Self::faults) says.
+    pub fn retry_after_secs(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
     /// Checks the fixture, binds the socket and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Emulator, EmulatorError> {
         let fixture = self.fixture.unwrap_or_else(Fixture::sample);
+        let mut faults = self.faults;
+        if let Some(rate) = self.rate_limit {
+            faults.rate_limit_per_second = Some(rate);
+        }
+        if let Some(burst) = self.rate_limit_burst {
+            faults.rate_limit_burst = Some(burst);
+        }
+        if let Some(secs) = self.retry_after_secs {
+            faults.retry_after_secs = secs;
+        }
         fixture.validate()?;
         let listener =
             TcpListener::bind(self.listen)
@@ -520,7 +559,7 @@ impl EmulatorBuilder {
             })?;
         let shared = Arc::new(Shared {
             fixture: RwLock::new(fixture),
-            faults: Mutex::new(FaultState::new(self.faults)),
+            faults: Mutex::new(FaultState::new(faults)),
             stats: Mutex::new(EmulatorStats::default()),
             in_flight: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
