@@ -1,7 +1,8 @@
 //! # reginv-emulator
 //!
-//! A faithful local server of NAVER Cloud **NCR API v2** and Huawei Cloud **SWR `/v2/manage`**,
-//! for tests, examples, the demo and benchmarks: our moto / LocalStack. The real reginv clients,
+//! A faithful local server of NAVER Cloud **NCR API v2**, Huawei Cloud **SWR `/v2/manage`** and
+//! the **OCI Distribution** read API (over the same data), for tests, examples, the demo and
+//! benchmarks: our moto / LocalStack. The real reginv clients,
 //! with real signing and real paging, talk to it over HTTP on `127.0.0.1`; signatures are checked
 //! for real (with the backends' own `signing` modules), responses are rendered in each vendor's
 //! JSON shapes, and faults can be injected deterministically.
@@ -60,6 +61,34 @@
 //! the public `swr.{region}.myhuaweicloud.com/…`, its `internal_path` the VPC address
 //! (`10.125.x.y:20202/…`), as on the real service. Numeric ids the
 //! vendors send (`id`, `image_id`, `repository`, `repo_id`, …) are stable hashes of the names.
+//!
+//! ### OCI Distribution
+//!
+//! The same fixture as a registry speaking the OCI Distribution API ([`Emulator::oci_endpoint`]):
+//! one repository `registry/name` per NCR image (every region) and `namespace/name` per SWR
+//! repository; names are sent as-is in paths (`/v2/acme-prod/payments/api/tags/list`).
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /v2/` | 200 `{}` (`Docker-Distribution-Api-Version: registry/2.0` on every answer) |
+//! | `GET /v2/_catalog?n=&last=` | `{"repositories": […]}` sorted, the `n` (default and at most 1000) after `last`; more: `Link: </v2/_catalog?last=X&n=N>; rel="next"` |
+//! | `GET /v2/{name}/tags/list?n=&last=` | `{"name", "tags": […]}` sorted, paged likewise (`"tags": null` for a repository without tags) |
+//! | `GET`/`HEAD /v2/{name}/manifests/{tag or digest}` | the tag's image manifest, or an image index / manifest list for a multi-platform tag (NCR: more than one `images[]` entry; SWR: `tag_type` 1), in the OCI or Docker media types (NCR: the platforms' `mediaType` family; SWR: the manifest's); `Content-Type` the media type, `Docker-Content-Digest` the sha256 of the exact bytes; platform manifests by digest; an `Accept` that does not list the type gets 404 `MANIFEST_UNKNOWN` |
+//! | `GET`/`HEAD /v2/{name}/blobs/{digest}` | image configs (`architecture`, `os`, `variant`, `created`) and manifests; layers are not stored |
+//! | `GET /oci/token?service=&scope=` | with [`OciAuth::Token`]: `{"token", "access_token", "expires_in": 300, "issued_at"}` for HTTP Basic credentials |
+//!
+//! Content depends on the image, not on the tag name, so tags pushed together (`latest` and
+//! `v2.14.1`) share a digest; config + layer sizes add up to the fixture's size of each
+//! platform. Errors are `{"errors": [{"code", "message", "detail"}]}`: `NAME_UNKNOWN`,
+//! `MANIFEST_UNKNOWN`, `BLOB_UNKNOWN`, `PAGINATION_NUMBER_INVALID` (400), `UNAUTHORIZED` (401),
+//! `UNSUPPORTED` (405, any method but `GET`/`HEAD`), `TOOMANYREQUESTS` (429, with
+//! `Retry-After`), `UNKNOWN` (injected 5xx). Authentication ([`EmulatorBuilder::oci_auth`]):
+//! none (the default); HTTP Basic (401 with `WWW-Authenticate: Basic realm="reginv-emulator"`);
+//! or the token flow: 401 with `WWW-Authenticate: Bearer realm="http://HOST/oci/token",
+//! service="reginv-emulator",scope="repository:NAME:pull"` (`registry:catalog:*` for the
+//! catalog, no scope for `/v2/`), the token endpoint answering HTTP Basic, then
+//! `Authorization: Bearer TOKEN` for the granted scopes (else 401 with
+//! `error="insufficient_scope"`).
 //!
 //! ## Authentication
 //!
@@ -192,6 +221,7 @@ mod error;
 mod faults;
 pub mod fixture;
 mod ncr;
+mod oci;
 mod reply;
 mod server;
 mod stats;
@@ -203,6 +233,7 @@ pub use fixture::{
     Fixture, FixtureSizes, NcpImage, NcpPlatformImage, NcpRegistry, NcpTag, SwrFixture,
     SwrNamespace, SwrRepo, SwrTag,
 };
+pub use oci::OciAuth;
 pub use server::{
     Emulator, EmulatorBuilder, DEFAULT_NCP_ACCESS_KEY, DEFAULT_NCP_MAX_PAGE_SIZE,
     DEFAULT_NCP_SECRET_KEY, DEFAULT_SWR_ACCESS_KEY, DEFAULT_SWR_SECRET_KEY, DEFAULT_SWR_TOKEN,

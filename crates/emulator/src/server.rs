@@ -27,6 +27,7 @@ use crate::error::EmulatorError;
 use crate::faults::{mix, Fault, FaultState, Faults};
 use crate::fixture::Fixture;
 use crate::ncr::NcrApi;
+use crate::oci::{OciApi, OciAuth};
 use crate::reply::Reply;
 use crate::stats::EmulatorStats;
 use crate::swr::SwrApi;
@@ -62,12 +63,14 @@ struct Shared {
     request_seq: AtomicU64,
     ncr: NcrApi,
     swr: SwrApi,
+    oci: OciApi,
 }
 
 impl Shared {
-    /// The mounted APIs, asked in this order whether a request is theirs.
-    fn apis(&self) -> [&dyn Mounted; 2] {
-        [&self.ncr, &self.swr]
+    /// The mounted APIs, asked in this order whether a request is theirs (SWR's `/v2/manage`
+    /// before the OCI API's `/v2/`).
+    fn apis(&self) -> [&dyn Mounted; 3] {
+        [&self.ncr, &self.swr, &self.oci]
     }
 
     fn record(&self, route: &str, status: u16) {
@@ -156,7 +159,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Some(routed) => dispatch(shared, routed.as_ref(), &received).await,
         None => Outcome::Reply(Reply::json(
             404,
-            &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/… and /v2/manage/…"}),
+            &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/…, /v2/manage/…, the OCI /v2/… and /oci/token"}),
         )),
     };
     match outcome {
@@ -365,6 +368,16 @@ impl Emulator {
         self.base_url()
     }
 
+    /// The OCI Distribution endpoint (the base URL; clients append `/v2/…`).
+    pub fn oci_endpoint(&self) -> String {
+        self.base_url()
+    }
+
+    /// How the OCI Distribution API authenticates.
+    pub fn oci_auth(&self) -> OciAuth {
+        self.shared.oci.auth.clone()
+    }
+
     /// The NCR credentials the server accepts.
     pub fn ncp_credentials(&self) -> AccessKeyPair {
         self.shared.ncr.credentials.clone()
@@ -444,6 +457,7 @@ pub struct EmulatorBuilder {
     rate_limit: Option<u32>,
     rate_limit_burst: Option<u32>,
     retry_after_secs: Option<u64>,
+    oci_auth: OciAuth,
 }
 
 impl Default for EmulatorBuilder {
@@ -459,6 +473,7 @@ impl Default for EmulatorBuilder {
             rate_limit: None,
             rate_limit_burst: None,
             retry_after_secs: None,
+            oci_auth: OciAuth::Anonymous,
         }
     }
 }
@@ -504,6 +519,12 @@ impl EmulatorBuilder {
     /// request sends none is `min(10, max)`.
     pub fn ncp_max_page_size(mut self, max: u32) -> Self {
         self.ncp_max_page_size = max.max(1);
+        self
+    }
+
+    /// How the OCI Distribution API authenticates (default [`OciAuth::Anonymous`]).
+    pub fn oci_auth(mut self, auth: OciAuth) -> Self {
+        self.oci_auth = auth;
         self
     }
 
@@ -571,6 +592,7 @@ impl EmulatorBuilder {
                 credentials: self.swr_credentials,
                 token: self.swr_token,
             },
+            oci: OciApi::new(self.oci_auth),
         });
         let router = Router::new().fallback(handle).with_state(shared.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -135,3 +135,38 @@ async fn rate_limit_burst_and_retry_after_flags() {
         .unwrap();
     assert!(!out.status.success(), "--burst needs --rate-limit");
 }
+
+#[tokio::test]
+async fn oci_token_auth_flags() {
+    let (_child, v) = spawn(&["--oci-auth", "token", "--oci-username", "bot"]).await;
+    let oci = &v["oci"];
+    assert_eq!(oci["auth"], "token");
+    assert_eq!(oci["username"], "bot");
+    let endpoint = oci["endpoint"].as_str().unwrap();
+    let client = reqwest::Client::new();
+    let r = client.get(format!("{endpoint}/v2/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let challenge = r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        challenge.starts_with("Bearer realm=\"http://127.0.0.1:"),
+        "{challenge}"
+    );
+    let r = client
+        .get(format!("{endpoint}/oci/token?service=reginv-emulator"))
+        .basic_auth("bot", Some(oci["password"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let token: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let r = client
+        .get(format!("{endpoint}/v2/"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}
