@@ -13,6 +13,7 @@ use crate::core::{Error, ErrorKind, ProviderKind, Source};
 /// `operation` is the facade's own vocabulary (`list_registries`, `list_repositories`,
 /// `list_tags`), so consumers can match on it whatever the backend; `target` names the
 /// registry (`my-reg`) or repository (`my-reg/team/app`) the operation was about.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Failure {

@@ -15,6 +15,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Serialized with a `type` field and the payload's fields beside it:
 /// `{"type":"repository", …Repository fields…}`, `{"type":"error", …Failure fields…}`,
 /// `{"type":"source", …SourceSummary fields…}`.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum InventoryEvent {
@@ -30,6 +31,7 @@ pub enum InventoryEvent {
 }
 
 /// How a source's listing went.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceStatus {
@@ -68,6 +70,7 @@ impl std::fmt::Display for SourceStatus {
 }
 
 /// What one source contributed to an inventory.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SourceSummary {
@@ -128,6 +131,7 @@ impl SourceSummary {
 /// `errors` by source, operation, target and message. Two runs over the same data differ only
 /// in `generated_at`, the `elapsed_ms` of each source, and request/retry counts when
 /// faults were injected.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InventoryReport {

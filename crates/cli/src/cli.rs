@@ -10,6 +10,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "reginv",
     version,
+    long_version = env!("REGINV_LONG_VERSION"),
     after_help = "Try `reginv demo` for a complete inventory against the built-in emulator \
                   (no credentials, no network).\n\
                   Exit status: 0 complete; 2 printed but incomplete (some errors); \
@@ -39,6 +40,56 @@ pub enum Command {
     /// NAVER Cloud NCR operations.
     #[command(subcommand)]
     Ncp(NcpCommand),
+    /// Write a first, commented configuration file (one entry per provider kind).
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// For example: `reginv completions bash > /etc/bash_completion.d/reginv`, or
+    /// `reginv completions zsh > "${fpath[1]}/_reginv"`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `reginv man > reginv.1; man ./reginv.1`.
+    Man,
+    /// Print the JSON Schema of a machine-readable output on stdout.
+    ///
+    /// The same schemas are in the repository under docs/schema/.
+    Schema(SchemaArgs),
+}
+
+/// `reginv schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which document.
+    #[arg(value_enum)]
+    pub document: SchemaDocument,
+}
+
+/// The machine-readable outputs that have a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaDocument {
+    /// The `--format json` report of `inventory` and `demo`.
+    Report,
+    /// One line of `--format ndjson` (an event, or the final summary).
+    Events,
+}
+
+/// `reginv init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the configuration (`-` for stdout).
+    #[arg(long, short = 'o', value_name = "FILE", default_value = "reginv.toml")]
+    pub output: PathBuf,
+
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `reginv completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Where the configuration comes from (the text, for `concat!`).

@@ -16,6 +16,7 @@ use crate::model::ProviderKind;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong, as a plain value (for reports, metrics and matching).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -60,6 +60,21 @@ impl ProviderKind {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for ProviderKind {
+    fn schema_name() -> Cow<'static, str> {
+        "ProviderKind".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "The provider's lower-case name: `ncp`, `huawei`, `oci`, or a custom provider's.",
+            "examples": ["ncp", "huawei", "oci"]
+        })
+    }
+}
+
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -111,6 +126,7 @@ impl Source {
 }
 
 /// The top-level grouping of repositories: an NCR registry or an SWR namespace (organization).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Registry {
@@ -158,6 +174,7 @@ impl Registry {
 }
 
 /// One image repository.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Repository {
@@ -228,6 +245,7 @@ impl Repository {
 }
 
 /// One tag of a repository.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Tag {
@@ -278,6 +296,7 @@ impl Tag {
 }
 
 /// One platform image of a (possibly multi-platform) tag.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Platform {

@@ -2,7 +2,10 @@
 
 mod create_registry;
 mod demo;
+mod init;
 mod inventory;
+pub mod schema;
+mod shell;
 
 use reginv::{Config, Filter, Inventory, InventoryOptions, TagDepth};
 
@@ -17,6 +20,10 @@ pub async fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Inventory(args) => inventory::run(args, cli.verbose).await,
         Command::Demo(args) => demo::run(args, cli.verbose).await,
         Command::Ncp(NcpCommand::CreateRegistry(args)) => create_registry::run(args).await,
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => shell::completions(args.shell),
+        Command::Man => shell::man(),
+        Command::Schema(args) => schema::print(args.document),
     }
 }
 

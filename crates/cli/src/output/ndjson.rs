@@ -8,7 +8,7 @@ use reginv::{InventoryEvent, SourceStatus, SourceSummary};
 use serde::Serialize;
 
 /// The last line: `{"type":"summary","complete":…,"sources":[…],"repositories":N,"tags":N,"errors":N}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename = "summary")]
 pub struct Summary {
     /// No failure at all.
