@@ -125,6 +125,15 @@ impl SignableRequest {
 pub trait RequestSigner: Send + Sync + fmt::Debug {
     /// Adds the authentication headers to `request`.
     fn sign(&self, request: &mut SignableRequest) -> Result<()>;
+
+    /// Whether the requests this signer signs carry the source's credentials, so that a
+    /// 401/403 proves them wrong and the client stops the source (the default). A signer that
+    /// adds nothing (a backend that authenticates through a challenge of its own, as OCI
+    /// registries do) answers `false`: its 401s are challenges, not verdicts, and the backend
+    /// decides when its credentials are wrong.
+    fn carries_credentials(&self) -> bool {
+        true
+    }
 }
 
 /// Turns a vendor's error response into an [`Error`].
@@ -418,6 +427,9 @@ impl HttpClient {
 
     async fn send_checked(&self, request: &HttpRequest) -> Result<HttpResponse> {
         check_transport(&request.url, self.config.allow_insecure_http)?;
+        if !self.signer.carries_credentials() {
+            return self.send_retried(request).await;
+        }
         let state = &self.credentials;
         if let Some(rejected) = state.rejected() {
             return Err(rejected);
@@ -431,8 +443,23 @@ impl HttpClient {
             }
             Some(guard)
         };
-        let result = self
-            .config
+        let result = self.send_retried(request).await;
+        match &result {
+            Ok(_) => state.verified.store(true, Ordering::Release),
+            Err(e) if e.kind() == ErrorKind::Authentication => return Err(self.reject(e)),
+            Err(e) if e.status().is_some_and(|s| !matches!(s, 401 | 403 | 429)) => {
+                // The vendor answered past its authentication (a 404, a 500): the
+                // credentials passed.
+                state.verified.store(true, Ordering::Release);
+            }
+            Err(_) => {}
+        }
+        result
+    }
+
+    /// Sends `request` with the retries the policy allows.
+    async fn send_retried(&self, request: &HttpRequest) -> Result<HttpResponse> {
+        self.config
             .retry
             .run(
                 request.idempotent,
@@ -448,18 +475,7 @@ impl HttpClient {
                     );
                 },
             )
-            .await;
-        match &result {
-            Ok(_) => state.verified.store(true, Ordering::Release),
-            Err(e) if e.kind() == ErrorKind::Authentication => return Err(self.reject(e)),
-            Err(e) if e.status().is_some_and(|s| !matches!(s, 401 | 403 | 429)) => {
-                // The vendor answered past its authentication (a 404, a 500): the
-                // credentials passed.
-                state.verified.store(true, Ordering::Release);
-            }
-            Err(_) => {}
-        }
-        result
+            .await
     }
 
     /// Records that the vendor rejected the credentials with `error`: the error, naming where
@@ -876,6 +892,55 @@ mod tests {
             stats.responses_by_status,
             BTreeMap::from([(200, 1), (429, 1), (503, 1)])
         );
+    }
+
+    /// Signs nothing, as a backend whose 401s are challenges it answers itself.
+    #[derive(Debug)]
+    struct ChallengeSigner;
+
+    impl RequestSigner for ChallengeSigner {
+        fn sign(&self, _request: &mut SignableRequest) -> Result<()> {
+            Ok(())
+        }
+
+        fn carries_credentials(&self) -> bool {
+            false
+        }
+    }
+
+    #[tokio::test]
+    async fn a_401_stops_a_source_only_when_its_requests_carry_credentials() {
+        let two_401 = || {
+            vec![
+                "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+            ]
+        };
+        // Signed with the source's keys: the second request is never sent.
+        let (url, seen) = canned_server(two_401()).await;
+        let signed = client(&url, Arc::new(CountingSigner::default()));
+        assert!(signed
+            .send(HttpRequest::get(url.clone(), "a"))
+            .await
+            .is_err());
+        let later = signed.send(HttpRequest::get(url, "b")).await.unwrap_err();
+        assert!(later.message().starts_with("not sent"), "{later}");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        // A challenge: the backend answers it, and the next request goes out.
+        let (url, seen) = canned_server(two_401()).await;
+        let source = Source::new("t", ProviderKind::OCI, "r", url.as_str());
+        let challenged = HttpClient::new(
+            &source,
+            HttpClientConfig::default(),
+            Arc::new(ChallengeSigner),
+            Arc::new(StatusErrorDecoder),
+        )
+        .unwrap();
+        let first = challenged.send(HttpRequest::get(url.clone(), "a")).await;
+        assert_eq!(first.unwrap_err().status(), Some(401));
+        let second = challenged.send(HttpRequest::get(url, "b")).await.unwrap();
+        assert_eq!(second.body, b"ok");
+        assert_eq!(seen.lock().unwrap().len(), 2);
     }
 
     #[tokio::test]

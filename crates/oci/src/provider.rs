@@ -32,6 +32,17 @@ const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 /// The scope of catalog requests.
 const CATALOG_SCOPE: &str = "registry:catalog:*";
 
+/// `items` as the one page of a listing computed whole (from every catalog name): its size is
+/// what it holds, so the pager asks for no later page.
+fn one_page<T>(items: Vec<T>) -> Page<T> {
+    let total = items.len() as u64;
+    let cursor = Cursor::Page {
+        number: 1,
+        size: u32::try_from(items.len()).unwrap_or(u32::MAX).max(1),
+    };
+    Page::new(items, cursor, None, Some(total))
+}
+
 /// Adds nothing: authentication headers are set per request (they depend on the scope).
 #[derive(Debug)]
 struct NoSigner;
@@ -39,6 +50,12 @@ struct NoSigner;
 impl RequestSigner for NoSigner {
     fn sign(&self, _request: &mut SignableRequest) -> Result<()> {
         Ok(())
+    }
+
+    /// A registry's 401 is a challenge the provider answers (Basic or a token); the provider's
+    /// auth decides when the credentials are wrong, not the client's latch.
+    fn carries_credentials(&self) -> bool {
+        false
     }
 }
 
@@ -399,6 +416,16 @@ impl Inner {
         let whole = !self.repositories.is_empty()
             || (self.grouping == Grouping::FirstSegment && wanted == Some(self.host.as_str()));
         if whole {
+            if let Some(Cursor::Page { number, size }) = cursor {
+                if number > 1 {
+                    return Ok(Page::new(
+                        Vec::new(),
+                        Cursor::Page { number, size },
+                        None,
+                        None,
+                    ));
+                }
+            }
             let items: Vec<Repository> = self
                 .all_names()
                 .await?
@@ -406,8 +433,7 @@ impl Inner {
                 .map(|name| self.repository(name))
                 .filter(|r| keep(r))
                 .collect();
-            let total = items.len() as u64;
-            return Ok(Page::new(items, first(), None, Some(total)));
+            return Ok(one_page(items));
         }
         let prefix = match (self.grouping, wanted) {
             (_, None) => None,
@@ -731,10 +757,18 @@ impl RegistryProvider for OciProvider {
 
     async fn registries_page(&self, cursor: Option<Cursor>) -> Result<Page<Registry>> {
         let inner = &self.inner;
-        let cursor = cursor.unwrap_or(Cursor::Page {
-            number: 1,
-            size: inner.page_size.current(),
-        });
+        // Every registry comes in one page (they are derived from the whole catalog): the page
+        // says its size is what it holds, so no later page is asked for.
+        if let Some(Cursor::Page { number, size }) = cursor {
+            if number > 1 {
+                return Ok(Page::new(
+                    Vec::new(),
+                    Cursor::Page { number, size },
+                    None,
+                    None,
+                ));
+            }
+        }
         let names: BTreeSet<String> = match inner.grouping {
             Grouping::Host => BTreeSet::from([inner.host.clone()]),
             Grouping::FirstSegment => inner
@@ -752,8 +786,7 @@ impl RegistryProvider for OciProvider {
                 registry
             })
             .collect();
-        let total = items.len() as u64;
-        Ok(Page::new(items, cursor, None, Some(total)))
+        Ok(one_page(items))
     }
 
     async fn repositories_page(
