@@ -978,6 +978,68 @@ async fn an_oci_source_merges_with_ncr_and_swr() {
     // The report serializes as one document whatever the providers.
     let json = serde_json::to_value(&report).expect("JSON");
     assert_eq!(json["sources"][2]["provider"], "oci");
+
+    // The audit reads the oci source like any other: evaluated where it reports the data (its
+    // repositories and tags), not evaluated (never passed) where it does not (scan results, pull
+    // times, exposure).
+    let audit = reginv_audit::Audit::new(reginv_audit::AuditConfig::default())
+        .expect("the default rules")
+        .run(&report);
+    let rule = |id: &str| {
+        audit
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("rule {id}"))
+    };
+    assert!(rule("empty-repository")
+        .evaluated_sources
+        .contains(&"lab".to_string()));
+    for id in ["image-not-scanned", "stale-image"] {
+        assert!(
+            rule(id).not_evaluated.iter().any(|n| n.source == "lab"),
+            "{id}: {:?}",
+            rule(id)
+        );
+    }
+    assert!(audit
+        .findings
+        .iter()
+        .filter(|f| f.source == "lab")
+        .all(|f| f.provider.as_str() == "oci"));
+
+    // The store keeps it and gives it back unchanged.
+    let dir = std::env::temp_dir().join(format!("reginv-oci-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let store = reginv_store::Store::open_str(&format!("sqlite:{}", dir.join("s.db").display()))
+        .await
+        .expect("store");
+    let plan = reginv_store::RunPlan::new(
+        TagDepth::Full,
+        report
+            .sources
+            .iter()
+            .map(|s| reginv::Source::new(&s.name, s.provider.clone(), &s.region, &s.endpoint))
+            .collect(),
+    );
+    let mut writer = store.begin_run(&plan).await.expect("run");
+    for registry in &report.registries {
+        let event = reginv::InventoryEvent::Registry(Box::new(registry.clone()));
+        writer.push(&event).await.expect("registry");
+    }
+    for repo in &report.repositories {
+        let event = reginv::InventoryEvent::Repository(Box::new(repo.clone()));
+        writer.push(&event).await.expect("repository");
+    }
+    for summary in &report.sources {
+        let event = reginv::InventoryEvent::SourceFinished(summary.clone());
+        writer.push(&event).await.expect("summary");
+    }
+    let id = writer.finish(true).await.expect("finish");
+    let mut stored = store.snapshot(id).await.expect("snapshot").report;
+    stored.generated_at = report.generated_at;
+    assert_eq!(stored, report);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// However many tags and platforms are described at once, at most `detail_concurrency`
