@@ -1,6 +1,7 @@
 //! `reginv audit` end to end against the emulator: every format (the SARIF validated against
-//! the SARIF 2.1.0 schema), the same findings from a saved report and a stored snapshot as from a live run, only the
-//! requests the selected rules need, suppressions from reginv.toml, and the exit statuses.
+//! the SARIF 2.1.0 schema), the same findings from a saved report and from a stored snapshot as
+//! from a live run, only the requests the selected rules need, suppressions from reginv.toml,
+//! and the exit statuses.
 //! Only 127.0.0.1 is ever contacted.
 
 use std::collections::BTreeSet;
