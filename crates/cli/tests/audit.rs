@@ -251,16 +251,31 @@ async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
     for rule in ["public-registry", "public-repository", "stale-image"] {
         assert!(fired.contains(rule), "{rule}: {fired:?}");
     }
+    // `mutable-tags` had the NCR image details it reads fetched.
+    let mutable = live["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "mutable-tags")
+        .unwrap();
+    assert!(
+        mutable["evaluated_sources"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("ncp-kr")),
+        "{mutable}"
+    );
     let report = dir.path().join("report.json");
     let store = format!("sqlite:{}", dir.path().join("inv.db").display());
-    // One full inventory, saved as JSON and stored as snapshot 1; then snapshot 2 at the
-    // default depth (tag names only).
+    // One full inventory with repository details (for `mutable-tags`), saved as JSON and
+    // stored as snapshot 1; then snapshot 2 at the default depth (tag names only).
     let out = reginv(
         dir.path(),
         &[
             "inventory",
             "--tags",
             "full",
+            "--details",
             "--format",
             "json",
             "-o",
@@ -273,7 +288,14 @@ async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let out = reginv(
         dir.path(),
-        &["inventory", "--format", "json", "--store", &store],
+        &[
+            "inventory",
+            "--details",
+            "--format",
+            "json",
+            "--store",
+            &store,
+        ],
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
@@ -403,6 +425,31 @@ async fn only_the_requests_the_selected_rules_need() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids, ["public-registry", "public-repository"]);
+
+    // `mutable-tags` reads NCR image details: one request more per repository, still no tags.
+    let without_details = emulator.stats().requests;
+    emulator.reset_stats();
+    let out = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--rule",
+            "mutable-tags",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(tag_requests(&emulator), 0);
+    assert!(
+        emulator.stats().requests > without_details,
+        "{:?}",
+        emulator.stats().by_route
+    );
+    emulator.reset_stats();
 
     let out = reginv(
         dir.path(),

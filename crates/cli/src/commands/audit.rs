@@ -239,20 +239,20 @@ fn load_report(path: &Path) -> Result<InventoryReport, CliError> {
     })
 }
 
-/// Runs the inventory the selected rules need: their deepest tag depth, whatever `--tags` says.
-///
-/// Repository details (`tag_immutable`, which NCR reports only in image details, for
-/// `mutable-tags`) are not requested yet: the inventory has no detail option. Until it has,
-/// `mutable-tags` is not evaluated on sources that report immutability only in details.
+/// Runs the inventory the selected rules need: their deepest tag depth, whatever `--tags` says,
+/// and repository details (`tag_immutable`, which NCR reports only in image details, for
+/// `mutable-tags`) when a selected rule reads them or `--details` asks for them.
 async fn live_inventory(audit: &Audit, args: &AuditArgs) -> Result<InventoryReport, CliError> {
     let (config, origin) = find_config(args.config.as_deref())?;
     if let ConfigOrigin::File(path) = &origin {
         tracing::info!(path = %path.display(), "configuration loaded");
     }
     let inventory = super::select(super::build(config, &args.selection)?, &args.selection)?;
-    let depth: TagDepth = audit.requirements().depth;
-    let options = inventory.options().clone().with_depth(depth);
-    tracing::info!(%depth, "inventory depth the selected rules need");
+    let needs = audit.requirements();
+    let depth: TagDepth = needs.depth;
+    let mut options = inventory.options().clone().with_depth(depth);
+    options.details |= needs.repository_details;
+    tracing::info!(%depth, details = options.details, "inventory the selected rules need");
     let inventory = inventory.with_options(options)?;
     Ok(inventory.collect().await)
 }
