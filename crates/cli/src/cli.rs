@@ -52,8 +52,9 @@ pub enum Command {
     /// Write one self-contained HTML page of an inventory: figures, charts, every repository.
     ///
     /// The page opens from disk or a mail attachment with no network at all. The inventory is
-    /// a live one (configuration and selection options as for `inventory`) or a JSON report
-    /// written earlier (`--from`).
+    /// a live one (configuration and selection options as for `inventory`), a JSON report
+    /// written earlier (`--from`), or a stored snapshot (`--store URL [--run ID]`, with the
+    /// changes since the previous snapshot). Its audit is that of `reginv audit`.
     #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
     /// Write a first, commented configuration file (one entry per provider kind).
