@@ -320,3 +320,70 @@ fn changes_section(d: &Diff) -> reginv_report::Changes {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reginv::{ProviderKind, Repository, Source, SourceSummary, Tag};
+    use reginv_audit::AuditConfig;
+
+    fn report(latest: &str, extra_tag: bool) -> InventoryReport {
+        let source = Source::new("a", ProviderKind::NCP, "kr", "");
+        let mut repo = Repository::new(&source, "reg", "app");
+        repo.public = Some(true);
+        let tag = |name: &str, digest: &str| {
+            let mut tag = Tag::new(name);
+            tag.digest = Some(digest.into());
+            tag
+        };
+        let mut tags = vec![tag("latest", latest)];
+        if extra_tag {
+            tags.push(tag("v2", "sha256:2"));
+        }
+        repo.tags = Some(tags);
+        InventoryReport::new(vec![SourceSummary::new(&source)], vec![repo], Vec::new())
+    }
+
+    #[test]
+    fn the_changes_section_lists_every_change_retags_marked_and_counted_first() {
+        let old = Side::from_report(report("sha256:1", false), "old.json");
+        let new = Side::from_report(report("sha256:9", true), "new.json");
+        let section = changes_section(&diff(&old, &new));
+        assert!(
+            section.previous.starts_with("old.json ("),
+            "{}",
+            section.previous
+        );
+        assert_eq!(section.changes.len(), 2);
+        let moved = section.changes.iter().find(|c| c.retag).unwrap();
+        assert_eq!(moved.kind, "tag_moved");
+        assert_eq!(moved.target, "a / reg/app:latest");
+        assert_eq!(moved.detail, "sha256:1 -> sha256:9");
+        assert_eq!(
+            section.counts(),
+            [("tag_moved".to_string(), 1), ("tag_added".to_string(), 1)]
+        );
+        assert!(section.not_compared.is_empty());
+    }
+
+    #[test]
+    fn the_audit_section_keeps_every_finding_and_names_each_source_not_evaluated() {
+        let report = report("sha256:1", false);
+        let mut config = AuditConfig::new();
+        config.rules = vec!["public-repository".into(), "oversized-image".into()];
+        let document = Audit::new(config).unwrap().run(&report);
+        let section = audit_section(&document);
+        assert_eq!(section.findings.len(), 1);
+        let finding = &section.findings[0];
+        assert_eq!(
+            (finding.rule.as_str(), finding.severity.as_str()),
+            ("public-repository", "high")
+        );
+        assert_eq!(finding.target, "a / reg/app");
+        // No tag of the source reports a size: not evaluated there, with the source named.
+        assert_eq!(section.evaluated, ["public-repository"]);
+        assert_eq!(section.not_evaluated.len(), 1);
+        assert_eq!(section.not_evaluated[0].rule, "oversized-image");
+        assert!(section.not_evaluated[0].reason.starts_with("a: "));
+    }
+}

@@ -226,6 +226,38 @@ pub async fn list_and_store(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_missing_snapshot_lists_what_the_store_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_str(&dir.path().join("s.db").display().to_string())
+            .await
+            .unwrap();
+        let err = pick_snapshot(&store, None).await.unwrap_err().to_string();
+        assert!(err.contains("the store is empty"), "{err}");
+        let err = pick_snapshot(&store, Some(3))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the store is empty"), "{err}");
+        for _ in 0..2 {
+            let writer = store
+                .begin_run(&RunPlan::new(reginv::TagDepth::Names, Vec::new()))
+                .await
+                .unwrap();
+            writer.finish(true).await.unwrap();
+        }
+        let err = pick_snapshot(&store, Some(3))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no snapshot 3 in the store; it holds 1 (complete), 2 (complete)"),
+            "{err}"
+        );
+        assert_eq!(pick_snapshot(&store, None).await.unwrap().run.id, 2);
+        assert_eq!(pick_snapshot(&store, Some(1)).await.unwrap().run.id, 1);
+    }
+
     #[test]
     fn the_flag_wins_then_the_variable_then_the_configuration() {
         let var = || Some("env.db".to_string());
