@@ -106,10 +106,19 @@ impl Audit {
                 evaluated_sources: Vec::new(),
                 not_evaluated: Vec::new(),
             };
+            let too_shallow = input
+                .depth
+                .filter(|depth| rules::rank(*depth) < rules::rank(rule.needs.depth));
             for source in &sources {
                 let outcome = if input.failed(source) {
                     Err(format!(
                         "the inventory of {source} failed: nothing was listed"
+                    ))
+                } else if let Some(depth) = too_shallow {
+                    Err(format!(
+                        "the inventory was listed at tag depth {depth}; this rule needs {} \
+                         (`{}`)",
+                        rule.needs.depth, rule.needs.field
                     ))
                 } else {
                     checks::check(rule, source, &input.rows_of(source), &thresholds)

@@ -1,6 +1,6 @@
 //! What an audit reads: the rows of an inventory, grouped by source.
 
-use reginv::{InventoryReport, Registry, Repository, SourceStatus, SourceSummary};
+use reginv::{InventoryReport, Registry, Repository, SourceStatus, SourceSummary, TagDepth};
 
 /// The parts of an inventory an audit reads. Build it from an [`InventoryReport`] (`From`), or
 /// from parts when the rows come from elsewhere (a stored snapshot).
@@ -14,6 +14,10 @@ pub struct AuditInput<'a> {
     pub registries: Option<&'a [Registry]>,
     /// The repository rows, with their tags when listed.
     pub repositories: &'a [Repository],
+    /// The tag depth the inventory was listed at, when known (a stored snapshot records it; a
+    /// JSON report does not, and each repository's `tags` say whether its tags were listed).
+    /// A rule that needs a deeper listing is not evaluated, with that reason.
+    pub depth: Option<TagDepth>,
 }
 
 impl<'a> AuditInput<'a> {
@@ -27,7 +31,14 @@ impl<'a> AuditInput<'a> {
             sources,
             registries,
             repositories,
+            depth: None,
         }
+    }
+
+    /// The same input, known to be listed at tag depth `depth`.
+    pub fn with_depth(mut self, depth: TagDepth) -> Self {
+        self.depth = Some(depth);
+        self
     }
 
     /// Every source name: the summaries' in order, then any other source a row names.
@@ -79,10 +90,15 @@ impl<'a> AuditInput<'a> {
 }
 
 impl<'a> From<&'a InventoryReport> for AuditInput<'a> {
-    /// The report's sources and repositories. The report does not carry registry rows yet, so
-    /// registry rules are not evaluated on it.
+    /// The report's sources, registries and repositories. A report written before reports
+    /// carried registries reads as no registry row: the registries of a source with
+    /// repositories are then unknown, and the registry rules are not evaluated on it.
     fn from(report: &'a InventoryReport) -> Self {
-        AuditInput::new(&report.sources, None, &report.repositories)
+        AuditInput::new(
+            &report.sources,
+            Some(&report.registries),
+            &report.repositories,
+        )
     }
 }
 

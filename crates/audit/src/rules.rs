@@ -227,14 +227,16 @@ pub struct Requirements {
     pub repository_details: bool,
 }
 
-fn deeper(a: TagDepth, b: TagDepth) -> TagDepth {
-    fn rank(d: TagDepth) -> u8 {
-        match d {
-            TagDepth::None => 0,
-            TagDepth::Names => 1,
-            _ => 2,
-        }
+/// Orders depths: `none` < `names` < `full`.
+pub(crate) fn rank(d: TagDepth) -> u8 {
+    match d {
+        TagDepth::None => 0,
+        TagDepth::Names => 1,
+        _ => 2,
     }
+}
+
+fn deeper(a: TagDepth, b: TagDepth) -> TagDepth {
     if rank(b) > rank(a) {
         b
     } else {

@@ -430,3 +430,55 @@ fn json_has_the_documented_shape() {
     let back: AuditDocument = serde_json::from_value(json).unwrap();
     assert_eq!(back, doc);
 }
+
+#[test]
+fn a_report_with_registry_rows_is_audited_like_its_parts() {
+    let world = World::new();
+    let mut report = world.report();
+    report.registries = world.registries.clone();
+    let from_report = Audit::new(config()).unwrap().run(&report);
+    let from_parts = run(config(), world.input());
+    assert_eq!(from_report.finding_keys(), from_parts.finding_keys());
+    assert_eq!(from_report.rules, from_parts.rules);
+    assert_eq!(targets(&from_report, "public-registry"), ["a:open"]);
+}
+
+#[test]
+fn rules_needing_a_deeper_listing_than_the_input_are_not_evaluated() {
+    use reginv::TagDepth;
+    let world = World::new();
+    let full = run(config(), world.input().with_depth(TagDepth::Full));
+    assert_eq!(
+        full.finding_keys(),
+        run(config(), world.input()).finding_keys(),
+        "a deep enough listing changes nothing"
+    );
+
+    let names = run(config(), world.input().with_depth(TagDepth::Names));
+    for rule in ["image-not-scanned", "oversized-image", "stale-image"] {
+        assert!(targets(&names, rule).is_empty(), "{rule}");
+        let (evaluated, not) = coverage(&names, rule);
+        assert!(evaluated.is_empty(), "{rule}: {evaluated:?}");
+        assert_eq!(not, ["a", "b", "c"], "{rule}");
+        let why = reason(&names, rule, "a");
+        assert!(
+            why.contains("tag depth names") && why.contains("needs full"),
+            "{why}"
+        );
+        // A failed source still says that it failed.
+        assert!(reason(&names, rule, "c").contains("failed"));
+    }
+    // Rules within the depth are evaluated as before.
+    assert_eq!(targets(&names, "tag-sprawl"), ["a:gone/many"]);
+    assert_eq!(targets(&names, "public-registry"), ["a:open"]);
+
+    let none = run(config(), world.input().with_depth(TagDepth::None));
+    for rule in ["tag-sprawl", "empty-repository"] {
+        assert!(targets(&none, rule).is_empty(), "{rule}");
+        assert!(
+            reason(&none, rule, "b").contains("tag depth none"),
+            "{rule}"
+        );
+    }
+    assert_eq!(targets(&none, "public-repository"), ["a:open/app"]);
+}

@@ -52,8 +52,9 @@ pub enum Command {
     /// Write one self-contained HTML page of an inventory: figures, charts, every repository.
     ///
     /// The page opens from disk or a mail attachment with no network at all. The inventory is
-    /// a live one (configuration and selection options as for `inventory`) or a JSON report
-    /// written earlier (`--from`).
+    /// a live one (configuration and selection options as for `inventory`), a JSON report
+    /// written earlier (`--from`), or a stored snapshot (`--store URL [--run ID]`, with the
+    /// changes since the previous snapshot). Its audit is that of `reginv audit`.
     #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
     /// Write a first, commented configuration file (one entry per provider kind).
@@ -162,8 +163,15 @@ pub struct InventoryArgs {
 /// The help after `reginv report --help`.
 pub const REPORT_HELP: &str = concat!(
     config_help!(),
-    "\n\nExit status: 0 complete; 2 page written but the inventory is incomplete (its failures \
-     are on the page); 1 nothing could be listed or the page could not be written."
+    "\n\nThe audit section runs the rules of `reginv audit` with the [audit] table of the \
+     configuration (thresholds, severities, suppressions).\n\
+     With --store URL [--run ID] the page shows a stored snapshot and the changes since the \
+     finished snapshot before it, without contacting any registry. A live report (no --from, \
+     no --store) whose store is configured ($REGINV_STORE, or [store] url) is also stored as a \
+     snapshot, and its page shows the changes since the previous one.\n\n\
+     Exit status: 0 complete; 2 page written but the inventory is incomplete (its failures \
+     are on the page); 1 nothing could be listed, no such snapshot, or the page could not be \
+     written."
 );
 
 /// `reginv report`.
@@ -181,6 +189,22 @@ pub struct ReportArgs {
     /// inventory.
     #[arg(long, value_name = "REPORT.json")]
     pub from: Option<PathBuf>,
+
+    /// Show a snapshot of this store (a path, sqlite:PATH or postgres://…) instead of running
+    /// an inventory: its latest finished snapshot, or --run ID, with the changes since the
+    /// finished snapshot before it.
+    #[arg(long, value_name = "URL", conflicts_with = "from")]
+    pub store: Option<String>,
+
+    /// The stored snapshot to show [default: the latest finished one]. Without --store, the
+    /// store is $REGINV_STORE, else `[store] url` of the configuration.
+    #[arg(long, value_name = "ID", conflicts_with = "from")]
+    pub run: Option<i64>,
+
+    /// The time the audit section judges ages and suppression expiry against, RFC 3339
+    /// [default: `as_of` in `[audit]`, else now].
+    #[arg(long, value_name = "RFC3339", value_parser = crate::commands::audit::parse_as_of)]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
 
     /// Write the page to FILE (atomically: complete or not at all).
     #[arg(long, short = 'o', value_name = "FILE")]

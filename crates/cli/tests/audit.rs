@@ -1,6 +1,7 @@
 //! `reginv audit` end to end against the emulator: every format (the SARIF validated against
-//! the SARIF 2.1.0 schema), the same findings from a saved report as from a live run, only the
-//! requests the selected rules need, suppressions from reginv.toml, and the exit statuses.
+//! the SARIF 2.1.0 schema), the same findings from a saved report and from a stored snapshot as
+//! from a live run, only the requests the selected rules need, suppressions from reginv.toml,
+//! and the exit statuses.
 //! Only 127.0.0.1 is ever contacted.
 
 use std::collections::BTreeSet;
@@ -223,60 +224,157 @@ async fn every_format_of_a_live_audit() {
     emulator.shutdown().await;
 }
 
+/// `reginv audit --as-of AS_OF --format json --fail-on never` with `extra` arguments.
+async fn audit_json(dir: &Path, extra: &[&str]) -> Output {
+    let base = [
+        "audit",
+        "--as-of",
+        AS_OF,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ];
+    reginv(dir, &[&base[..], extra].concat()).await
+}
+
 #[tokio::test]
-async fn a_saved_report_audits_the_same_as_a_live_run() {
+async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
     let emulator = emulator().await;
     let dir = TempDir::new("saved");
     write_config(dir.path(), &emulator, "");
-    let live = reginv(
-        dir.path(),
-        &[
-            "audit",
-            "--as-of",
-            AS_OF,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ],
-    )
-    .await;
+    let live = audit_json(dir.path(), &[]).await;
     assert_eq!(live.status.code(), Some(0), "stderr: {}", stderr(&live));
+    let live = comparable(json(&live));
+    // The sample fires rules of every scope: registry, repository and tag.
+    let fired = fired(&live);
+    for rule in ["public-registry", "public-repository", "stale-image"] {
+        assert!(fired.contains(rule), "{rule}: {fired:?}");
+    }
+    // `mutable-tags` had the NCR image details it reads fetched.
+    let mutable = live["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "mutable-tags")
+        .unwrap();
+    assert!(
+        mutable["evaluated_sources"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("ncp-kr")),
+        "{mutable}"
+    );
     let report = dir.path().join("report.json");
+    let store = format!("sqlite:{}", dir.path().join("inv.db").display());
+    // One full inventory with repository details (for `mutable-tags`), saved as JSON and
+    // stored as snapshot 1; then snapshot 2 at the default depth (tag names only).
     let out = reginv(
         dir.path(),
         &[
             "inventory",
             "--tags",
             "full",
+            "--details",
             "--format",
             "json",
             "-o",
             report.to_str().unwrap(),
+            "--store",
+            &store,
         ],
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    // No configuration needed to audit a saved report.
-    fs::remove_file(dir.path().join("reginv.toml")).unwrap();
-    let saved = reginv(
+    let out = reginv(
         dir.path(),
         &[
-            "audit",
-            "--from",
-            report.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
+            "inventory",
+            "--details",
             "--format",
             "json",
-            "--fail-on",
-            "never",
+            "--store",
+            &store,
         ],
     )
     .await;
-    assert_eq!(saved.status.code(), Some(0), "stderr: {}", stderr(&saved));
-    assert_eq!(comparable(json(&saved)), comparable(json(&live)));
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     emulator.shutdown().await;
+    // No configuration (nor registry) needed to audit a saved report or a stored snapshot.
+    fs::remove_file(dir.path().join("reginv.toml")).unwrap();
+    let saved = audit_json(dir.path(), &["--from", report.to_str().unwrap()]).await;
+    assert_eq!(saved.status.code(), Some(0), "stderr: {}", stderr(&saved));
+    assert_eq!(comparable(json(&saved)), live);
+    let stored = audit_json(dir.path(), &["--store", &store, "--run", "1"]).await;
+    assert_eq!(stored.status.code(), Some(0), "stderr: {}", stderr(&stored));
+    assert_eq!(comparable(json(&stored)), live);
+
+    // The latest finished snapshot (2) lists tag names only: the rules that need full tags
+    // are not evaluated there (and say why), never passed; the others find the same.
+    let shallow = audit_json(dir.path(), &["--store", &store]).await;
+    assert_eq!(
+        shallow.status.code(),
+        Some(0),
+        "stderr: {}",
+        stderr(&shallow)
+    );
+    let shallow = json(&shallow);
+    for rule in shallow["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        if ["image-not-scanned", "oversized-image", "stale-image"].contains(&id) {
+            assert_eq!(rule["evaluated_sources"], serde_json::json!([]), "{id}");
+            let reasons = rule["not_evaluated"].as_array().unwrap();
+            assert_eq!(reasons.len(), 4, "{id}");
+            for reason in reasons {
+                let text = reason["reason"].as_str().unwrap();
+                assert!(text.contains("tag depth names"), "{id}: {text}");
+            }
+            assert_eq!(shallow["summary"]["by_rule"][id], 0, "{id}");
+        }
+    }
+    let keys = |doc: &Value, deep: bool| -> BTreeSet<String> {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                deep || !["image-not-scanned", "oversized-image", "stale-image"]
+                    .contains(&f["rule"].as_str().unwrap())
+            })
+            .map(|f| f.to_string())
+            .collect()
+    };
+    assert_eq!(keys(&shallow, true), keys(&live, false));
+    emulator_free_errors(dir.path(), &store).await;
+}
+
+/// What a store that lacks the asked snapshot says, and the options refused with `--store`.
+async fn emulator_free_errors(dir: &Path, store: &str) {
+    let out = audit_json(dir, &["--store", store, "--run", "9"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no snapshot 9 in the store; it holds 1 (complete), 2 (complete)"),
+        "{}",
+        stderr(&out)
+    );
+    let empty = format!("sqlite:{}", dir.join("empty.db").display());
+    let out = audit_json(dir, &["--store", &empty]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the store is empty"),
+        "{}",
+        stderr(&out)
+    );
+    let out = audit_json(dir, &["--store", store, "--from", "report.json"]).await;
+    assert_eq!(out.status.code(), Some(1), "a usage error");
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
+    let out = audit_json(dir, &["--store", store, "--registry", "acme-prod"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--store"), "{}", stderr(&out));
 }
 
 /// Tag-listing requests the emulator received.
@@ -328,6 +426,31 @@ async fn only_the_requests_the_selected_rules_need() {
         .collect();
     assert_eq!(ids, ["public-registry", "public-repository"]);
 
+    // `mutable-tags` reads NCR image details: one request more per repository, still no tags.
+    let without_details = emulator.stats().requests;
+    emulator.reset_stats();
+    let out = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--rule",
+            "mutable-tags",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(tag_requests(&emulator), 0);
+    assert!(
+        emulator.stats().requests > without_details,
+        "{:?}",
+        emulator.stats().by_route
+    );
+    emulator.reset_stats();
+
     let out = reginv(
         dir.path(),
         &[
@@ -364,7 +487,8 @@ async fn suppressions_from_the_config_and_exit_statuses() {
         &emulator,
         "[[audit.suppress]]\nrule = \"public-repository\"\ntarget = \"*\"\nreason = \"demo\"\n\n\
          [[audit.suppress]]\nrule = \"public-registry\"\ntarget = \"*\"\nreason = \"demo\"\n\
-         until = 2027-01-01\n",
+         until = 2027-01-01\n\n[[audit.suppress]]\nrule = \"registry-disconnected\"\n\
+         target = \"ncp-jpn:*\"\nreason = \"the DR bucket is being moved\"\n",
     );
     let out = reginv(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));

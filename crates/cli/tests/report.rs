@@ -1,5 +1,6 @@
 //! `reginv report` end to end: the page of an emulator inventory (live and `--from` its JSON),
-//! hostile names, a partial inventory, and the page in headless Chromium (sorting, filtering,
+//! hostile names, a partial inventory, the page of a store (the changes since the previous
+//! snapshot, the audit of `reginv audit`), and the page in headless Chromium (sorting, filtering,
 //! expanding, no console error, no network, a screenshot), up to 50,000 repositories.
 //!
 //! The browser tests need `REGINV_TEST_CHROMIUM` (set by `.ci/services/chromium.sh`); without
@@ -257,6 +258,270 @@ fn from_refuses_selection_options_and_bad_files() {
         Some(1),
         "--output is required (a usage error)"
     );
+    assert!(!dir.path().join("x.html").exists());
+}
+
+// ---- the audit and the changes since the previous snapshot -----------------------------------
+
+/// The audits' reference time (as in tests/audit.rs), so the page and `reginv audit` agree.
+const AS_OF: &str = "2026-12-01T00:00:00Z";
+
+/// `fixture` with, in NCR `kr`/`acme-prod`: `payments/worker` deleted, `payments/new` pushed,
+/// and in `payments/api` `v2.14.0` deleted, `v2.15.0` pushed and `latest` retagged; in SWR, the
+/// first repository of the first namespace made public. Six changes, one of each kind below.
+fn changed(mut fixture: Fixture) -> Fixture {
+    use reginv_emulator::fixture::{NcpImage, NcpTag};
+    let later = 1_767_000_000_000;
+    let tag = |name: &str, digest: &str| NcpTag {
+        name: name.into(),
+        digest: digest.into(),
+        full_size: 1_000,
+        created: later,
+        updated: later,
+        ..NcpTag::default()
+    };
+    let prod = fixture
+        .ncp
+        .get_mut("kr")
+        .unwrap()
+        .iter_mut()
+        .find(|r| r.name == "acme-prod")
+        .unwrap();
+    prod.images.retain(|i| i.name != "payments/worker");
+    prod.images.push(NcpImage {
+        name: "payments/new".into(),
+        last_updated: later,
+        tags: vec![tag("v1", "sha256:0001")],
+        ..NcpImage::default()
+    });
+    let api = prod
+        .images
+        .iter_mut()
+        .find(|i| i.name == "payments/api")
+        .unwrap();
+    api.tags.retain(|t| t.name != "v2.14.0");
+    api.tags.push(tag("v2.15.0", "sha256:0215"));
+    let latest = api.tags.iter_mut().find(|t| t.name == "latest").unwrap();
+    latest.digest = "sha256:0215".into();
+    latest.updated = later;
+    api.last_updated = later;
+    let repo = &mut fixture.swr.namespaces[0].repos[0];
+    assert!(
+        !repo.is_public,
+        "the sample's first SWR repository is private"
+    );
+    repo.is_public = true;
+    fixture
+}
+
+/// The `data-count` of the row whose `attribute` is `value` (0 when there is no such row).
+fn row_count(html: &str, attribute: &str, value: &str) -> u64 {
+    let needle = format!("<tr {attribute}=\"{value}\" data-count=\"");
+    match html.find(&needle) {
+        None => 0,
+        Some(i) => {
+            let rest = &html[i + needle.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_from_a_store_shows_the_changes_and_the_same_audit_as_reginv_audit() {
+    let dir = TempDir::new("store");
+    let db = dir.path().join("inv.db");
+    let store = format!("sqlite:{}", db.display());
+    // Run 1: the (hostile) sample, stored by `inventory --store`.
+    let sample = hostile_fixture("127.0.0.1:9");
+    let before = Emulator::builder()
+        .fixture(sample.clone())
+        .start()
+        .await
+        .unwrap();
+    fs::write(dir.path().join("reginv.toml"), config_for(&before, None)).unwrap();
+    let out = reginv_async(
+        dir.path(),
+        &[
+            "inventory",
+            "--tags",
+            "full",
+            "--format",
+            "json",
+            "--store",
+            &store,
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    before.shutdown().await;
+
+    // Six changes later, run 2: a live `report` whose configuration names the store stores its
+    // run and shows what changed since run 1.
+    let after = Emulator::builder()
+        .fixture(changed(sample))
+        .start()
+        .await
+        .unwrap();
+    let config = config_for(&after, None);
+    fs::write(dir.path().join("reginv.toml"), &config).unwrap();
+    let out = reginv_async(
+        dir.path(),
+        &[
+            "inventory",
+            "--tags",
+            "full",
+            "--format",
+            "json",
+            "-o",
+            "r2.json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    fs::write(
+        dir.path().join("reginv.toml"),
+        format!("{config}\n[store]\nurl = \"{store}\"\n"),
+    )
+    .unwrap();
+    let out = reginv_async(
+        dir.path(),
+        &[
+            "report",
+            "--tags",
+            "full",
+            "--as-of",
+            AS_OF,
+            "-o",
+            "live.html",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    after.shutdown().await;
+    fs::remove_file(dir.path().join("reginv.toml")).unwrap();
+
+    // The store's latest snapshot, without any registry: the same page.
+    let out = reginv(
+        dir.path(),
+        &[
+            "report",
+            "--store",
+            &store,
+            "--as-of",
+            AS_OF,
+            "-o",
+            "stored.html",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("r2.json")).unwrap()).unwrap();
+    let audit = reginv(
+        dir.path(),
+        &[
+            "audit",
+            "--store",
+            &store,
+            "--as-of",
+            AS_OF,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ],
+    );
+    assert_eq!(audit.status.code(), Some(0), "{}", stderr(&audit));
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let unsuppressed = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"] == false)
+        .count() as u64;
+    assert!(unsuppressed > 0);
+
+    for page in ["live.html", "stored.html"] {
+        let html = fs::read_to_string(dir.path().join(page)).unwrap();
+        check_page(&html, &report);
+        // The changes since snapshot 1, by kind, the retag listed first.
+        assert!(html.contains("From snapshot 1 ("), "{page}");
+        assert!(html.contains("to snapshot 2 ("), "{page}");
+        assert_eq!(figure(&html, "changes"), 6, "{page}");
+        for kind in [
+            "tag_moved",
+            "tag_added",
+            "tag_removed",
+            "repository_added",
+            "repository_removed",
+            "repository_changed",
+        ] {
+            assert_eq!(row_count(&html, "data-kind", kind), 1, "{page}: {kind}");
+        }
+        let counts = &html[html.find("id=\"change-counts\"").unwrap()..];
+        assert!(counts.find("data-kind=\"tag_moved\"") < counts.find("data-kind=\"tag_added\""));
+        let list = &html[html.find("id=\"change-list\"").unwrap()..];
+        let first_row = &list[list.find("<tbody><tr><td>").unwrap()..][..200];
+        assert!(
+            first_row.contains("tag_moved") && first_row.contains("payments&#x2f;api:latest"),
+            "{page}: {first_row}"
+        );
+        assert!(!html.contains("id=\"not-compared\""), "{page}");
+        // The audit: the engine of `reginv audit`, the same counts.
+        assert!(!html.contains("id=\"audit-unavailable\""), "{page}");
+        assert_eq!(figure(&html, "findings"), unsuppressed, "{page}");
+        for (rule, n) in audit["summary"]["by_rule"].as_object().unwrap() {
+            assert_eq!(
+                row_count(&html, "data-rule", rule),
+                n.as_u64().unwrap(),
+                "{page}: {rule}"
+            );
+        }
+        for severity in ["critical", "high", "medium", "low", "info"] {
+            assert_eq!(
+                row_count(&html, "data-severity", severity),
+                audit["summary"]["by_severity"][severity].as_u64().unwrap(),
+                "{page}: {severity}"
+            );
+        }
+    }
+    let live = fs::read_to_string(dir.path().join("live.html")).unwrap();
+    assert!(live.contains("stored as snapshot 2"));
+    let stored = fs::read_to_string(dir.path().join("stored.html")).unwrap();
+    assert!(stored.contains("snapshot 2 of the store"));
+
+    // Snapshot 1 has nothing before it; a snapshot that is not there is an error.
+    let out = reginv(
+        dir.path(),
+        &[
+            "report",
+            "--store",
+            &store,
+            "--run",
+            "1",
+            "-o",
+            "first.html",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let first = fs::read_to_string(dir.path().join("first.html")).unwrap();
+    assert!(first.contains("id=\"changes-unavailable\""));
+    assert!(first.contains("first finished snapshot"));
+    let out = reginv(
+        dir.path(),
+        &["report", "--store", &store, "--run", "5", "-o", "x.html"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no snapshot 5 in the store; it holds 1 (complete), 2 (complete)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = reginv(
+        dir.path(),
+        &["report", "--store", &store, "--repo", "x*", "-o", "x.html"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("with --store"), "{}", stderr(&out));
     assert!(!dir.path().join("x.html").exists());
 }
 

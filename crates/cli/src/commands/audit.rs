@@ -1,12 +1,13 @@
 //! `reginv audit`: the hygiene and exposure rules of `reginv-audit` over a live inventory (only
-//! as deep as the selected rules need) or a saved JSON report (`--from`).
+//! as deep as the selected rules need), a saved JSON report (`--from`) or a stored snapshot
+//! (`--store URL [--run ID]`).
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use reginv::{InventoryReport, TagDepth};
-use reginv_audit::{render, Audit, AuditConfig, FailOn};
+use reginv_audit::{render, Audit, AuditConfig, AuditInput, FailOn};
 
 use crate::cli::SelectionArgs;
 use crate::config_lookup::{find_config, ConfigOrigin, DEFAULT_CONFIG_FILE};
@@ -23,8 +24,11 @@ A rule is 'not evaluated' on a source whose rows never carry the data it needs.
 Thresholds and suppressions: [audit] and [[audit.suppress]] in reginv.toml (see the README);
 the command-line options override them.
 
-Without --from the inventory runs only as deep as the selected rules need (no tag requests
-when no rule reads tags). --tags is ignored: the rules decide the depth.
+Without --from or --store the inventory runs only as deep as the selected rules need (no tag
+requests when no rule reads tags). --tags is ignored: the rules decide the depth.
+--store URL audits the store's latest finished snapshot (--run ID another one) without
+contacting any registry; a rule that needs a deeper tag listing than the snapshot's is not
+evaluated.
 
 Exit status: 0 no unsuppressed finding at or above --fail-on; 3 there is one; 2 none, but the
 inventory was incomplete; 1 errors.";
@@ -41,6 +45,16 @@ pub struct AuditArgs {
     /// inventory.
     #[arg(long, value_name = "REPORT.json")]
     pub from: Option<PathBuf>,
+
+    /// Audit a snapshot of this store (a path, sqlite:PATH or postgres://…) instead of running
+    /// an inventory: its latest finished snapshot, or --run ID.
+    #[arg(long, value_name = "URL", conflicts_with = "from")]
+    pub store: Option<String>,
+
+    /// The stored snapshot to audit [default: the latest finished one]. Without --store, the
+    /// store is $REGINV_STORE, else `[store] url` of the configuration.
+    #[arg(long, value_name = "ID", conflicts_with = "from")]
+    pub run: Option<i64>,
 
     /// What to list (for a live inventory).
     #[command(flatten)]
@@ -102,23 +116,37 @@ fn parse_fail_on(text: &str) -> Result<FailOn, String> {
         .map_err(|e: reginv_audit::AuditError| e.to_string())
 }
 
-fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
+/// An RFC 3339 time (`--as-of`).
+pub(crate) fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("{text:?} is not an RFC 3339 time (2026-12-01T00:00:00Z): {e}"))
 }
 
-/// Sets up the audit, gets the inventory (saved or live), writes the audit; the exit status.
+/// Sets up the audit, gets the inventory (saved, stored or live), writes the audit; the exit
+/// status.
 pub async fn run(args: AuditArgs) -> Result<i32, CliError> {
     let audit = Audit::new(audit_config(&args)?).map_err(|e| CliError::new(e.to_string()))?;
-    let report = match &args.from {
+    let (report, depth) = match &args.from {
         Some(path) => {
-            refuse_selection_with_from(&args.selection)?;
-            load_report(path)?
+            refuse_selection(&args.selection, "--from audits the saved report whole")?;
+            (load_report(path)?, None)
         }
-        None => live_inventory(&audit, &args).await?,
+        None if args.store.is_some() || args.run.is_some() => {
+            refuse_selection(&args.selection, "--store audits the stored snapshot whole")?;
+            let url = super::store::required_url(args.store.as_deref(), args.config.as_deref())?;
+            let store = super::store::open(&url).await?;
+            let snapshot = super::store::pick_snapshot(&store, args.run).await?;
+            (snapshot.report, Some(snapshot.run.depth))
+        }
+        None => (live_inventory(&audit, &args).await?, None),
     };
-    let document = audit.run(&report);
+    let mut input = AuditInput::from(&report);
+    if let Some(depth) = depth {
+        // A snapshot listed shallower than a rule needs: that rule is not evaluated.
+        input = input.with_depth(depth);
+    }
+    let document = audit.run_input(input);
     let mut destination = Destination::open(args.output.as_deref())?;
     let format = args.format.unwrap_or(if destination.is_terminal() {
         AuditFormat::Table
@@ -143,23 +171,7 @@ pub async fn run(args: AuditArgs) -> Result<i32, CliError> {
 
 /// `[audit]` of the configuration file (if there is one), with the command line's overrides.
 fn audit_config(args: &AuditArgs) -> Result<AuditConfig, CliError> {
-    let file = match &args.config {
-        Some(path) => Some(path.clone()),
-        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
-    };
-    let mut config = match file {
-        Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                CliError::new(format!(
-                    "cannot read the configuration {}: {e}",
-                    path.display()
-                ))
-            })?;
-            AuditConfig::from_toml(&text, &path.display().to_string())
-                .map_err(|e| CliError::new(e.to_string()))?
-        }
-        None => AuditConfig::new(),
-    };
+    let mut config = configured_audit(args.config.as_deref())?;
     if !args.rules.is_empty() {
         config.rules = args.rules.clone();
     }
@@ -179,17 +191,38 @@ fn audit_config(args: &AuditArgs) -> Result<AuditConfig, CliError> {
     Ok(config)
 }
 
-/// `--source`, `--registry` and `--repo` choose what a live inventory lists; a saved report is
-/// audited whole, so they are refused rather than silently ignored.
-fn refuse_selection_with_from(selection: &SelectionArgs) -> Result<(), CliError> {
+/// `[audit]` of `--config FILE`, else of `./reginv.toml` when there is one; the defaults
+/// without a file.
+pub(crate) fn configured_audit(config: Option<&Path>) -> Result<AuditConfig, CliError> {
+    let file = match config {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+    };
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                CliError::new(format!(
+                    "cannot read the configuration {}: {e}",
+                    path.display()
+                ))
+            })?;
+            AuditConfig::from_toml(&text, &path.display().to_string())
+                .map_err(|e| CliError::new(e.to_string()))
+        }
+        None => Ok(AuditConfig::new()),
+    }
+}
+
+/// `--source`, `--registry` and `--repo` choose what a live inventory lists; a saved report or
+/// a stored snapshot is audited whole, so they are refused rather than silently ignored.
+fn refuse_selection(selection: &SelectionArgs, why: &str) -> Result<(), CliError> {
     if !selection.sources.is_empty()
         || !selection.registries.is_empty()
         || selection.repository_glob.is_some()
     {
-        return Err(CliError::new(
-            "--source, --registry and --repo select what a live inventory lists; --from audits \
-             the saved report whole",
-        ));
+        return Err(CliError::new(format!(
+            "--source, --registry and --repo select what a live inventory lists; {why}"
+        )));
     }
     Ok(())
 }
@@ -206,20 +239,20 @@ fn load_report(path: &Path) -> Result<InventoryReport, CliError> {
     })
 }
 
-/// Runs the inventory the selected rules need: their deepest tag depth, whatever `--tags` says.
-///
-/// Repository details (`tag_immutable`, which NCR reports only in image details, for
-/// `mutable-tags`) are not requested yet: the inventory has no detail option. Until it has,
-/// `mutable-tags` is not evaluated on sources that report immutability only in details.
+/// Runs the inventory the selected rules need: their deepest tag depth, whatever `--tags` says,
+/// and repository details (`tag_immutable`, which NCR reports only in image details, for
+/// `mutable-tags`) when a selected rule reads them or `--details` asks for them.
 async fn live_inventory(audit: &Audit, args: &AuditArgs) -> Result<InventoryReport, CliError> {
     let (config, origin) = find_config(args.config.as_deref())?;
     if let ConfigOrigin::File(path) = &origin {
         tracing::info!(path = %path.display(), "configuration loaded");
     }
     let inventory = super::select(super::build(config, &args.selection)?, &args.selection)?;
-    let depth: TagDepth = audit.requirements().depth;
-    let options = inventory.options().clone().with_depth(depth);
-    tracing::info!(%depth, "inventory depth the selected rules need");
+    let needs = audit.requirements();
+    let depth: TagDepth = needs.depth;
+    let mut options = inventory.options().clone().with_depth(depth);
+    options.details |= needs.repository_details;
+    tracing::info!(%depth, details = options.details, "inventory the selected rules need");
     let inventory = inventory.with_options(options)?;
     Ok(inventory.collect().await)
 }

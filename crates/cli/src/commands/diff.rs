@@ -199,7 +199,7 @@ fn short(value: &Json) -> String {
 }
 
 /// What a change line says after its location.
-fn detail(change: &Change) -> String {
+pub(crate) fn detail(change: &Change) -> String {
     match change.kind {
         ChangeKind::TagMoved => format!(
             "{} -> {}",

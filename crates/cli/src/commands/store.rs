@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::Args;
 use futures::StreamExt;
 use reginv::{Config, Inventory, InventoryEvent};
-use reginv_store::{RunPlan, SnapshotWriter, Store, StoreError};
+use reginv_store::{RunInfo, RunPlan, Snapshot, SnapshotWriter, Store, StoreError};
 use tokio::sync::Mutex;
 
 use crate::config_lookup::DEFAULT_CONFIG_FILE;
@@ -78,6 +78,66 @@ pub async fn open(url: &str) -> Result<Store, CliError> {
 /// A store error as the command's error.
 pub fn store_error(err: StoreError) -> CliError {
     CliError::new(err.to_string())
+}
+
+/// The snapshot `run` of `store`, else its latest finished one. A run that is not there is an
+/// error that lists the runs the store holds (or says it is empty). A run that did not finish
+/// (`--run` of an interrupted or aborted run) reads as an incomplete inventory, with a warning.
+pub async fn pick_snapshot(store: &Store, run: Option<i64>) -> Result<Snapshot, CliError> {
+    let runs = store.runs().await.map_err(store_error)?;
+    if runs.is_empty() {
+        return Err(CliError::new(
+            "the store is empty: no snapshot yet (run `reginv inventory --store URL` first)",
+        ));
+    }
+    let chosen = match run {
+        Some(id) => runs.iter().find(|r| r.id == id).ok_or_else(|| {
+            CliError::new(format!(
+                "no snapshot {id} in the store; it holds {}",
+                describe_runs(&runs)
+            ))
+        })?,
+        None => runs
+            .iter()
+            .rev()
+            .find(|r| r.status.is_finished())
+            .ok_or_else(|| {
+                CliError::new(format!(
+                    "no finished snapshot in the store (it holds {}); give --run ID to read an \
+                     unfinished one",
+                    describe_runs(&runs)
+                ))
+            })?,
+    };
+    let mut snapshot = store.snapshot(chosen.id).await.map_err(store_error)?;
+    if !chosen.status.is_finished() {
+        eprintln!(
+            "reginv: warning: snapshot {} is {}: its inventory is incomplete",
+            chosen.id, chosen.status
+        );
+        snapshot.report.complete = false;
+    }
+    tracing::info!(
+        snapshot = chosen.id,
+        status = %chosen.status,
+        depth = %chosen.depth,
+        "stored snapshot read"
+    );
+    Ok(snapshot)
+}
+
+/// `1 (complete), 2 (aborted), …`: the last 20 runs, oldest first.
+fn describe_runs(runs: &[RunInfo]) -> String {
+    let shown = &runs[runs.len().saturating_sub(20)..];
+    let mut text = shown
+        .iter()
+        .map(|r| format!("{} ({})", r.id, r.status))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if shown.len() < runs.len() {
+        text = format!("{} earlier runs, then {text}", runs.len() - shown.len());
+    }
+    text
 }
 
 /// What the stream that feeds the store has seen.
@@ -165,6 +225,38 @@ pub async fn list_and_store(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_missing_snapshot_lists_what_the_store_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_str(&dir.path().join("s.db").display().to_string())
+            .await
+            .unwrap();
+        let err = pick_snapshot(&store, None).await.unwrap_err().to_string();
+        assert!(err.contains("the store is empty"), "{err}");
+        let err = pick_snapshot(&store, Some(3))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("the store is empty"), "{err}");
+        for _ in 0..2 {
+            let writer = store
+                .begin_run(&RunPlan::new(reginv::TagDepth::Names, Vec::new()))
+                .await
+                .unwrap();
+            writer.finish(true).await.unwrap();
+        }
+        let err = pick_snapshot(&store, Some(3))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no snapshot 3 in the store; it holds 1 (complete), 2 (complete)"),
+            "{err}"
+        );
+        assert_eq!(pick_snapshot(&store, None).await.unwrap().run.id, 2);
+        assert_eq!(pick_snapshot(&store, Some(1)).await.unwrap().run.id, 1);
+    }
 
     #[test]
     fn the_flag_wins_then_the_variable_then_the_configuration() {
