@@ -41,6 +41,7 @@ use crate::reuse::TagReuse;
 /// provider); `Full` fills it with every detail the tag listing carries (digest, size,
 /// platforms, times).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TagDepth {
     /// Repositories only: no tag requests.
