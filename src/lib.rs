@@ -40,6 +40,9 @@
 //!   partial or nothing listed). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
 //!   [`Filter`]. Failures are data: each is a [`Failure`], and each source ends with a
 //!   [`SourceSummary`] whose [`SourceStatus`] is `ok`, `partial` or `failed`.
+//!   [`Inventory::progress`] hands out live per-source counters of a run
+//!   ([`InventoryProgress`]: the repositories the first listing pages announced, listed and
+//!   done, the tags) for progress displays.
 //! - [`Config`] reads the TOML configuration ([`ProviderConfig`] per source) or builds sources
 //!   from the vendors' environment variables ([`Config::from_env`]); [`Environment`] says where
 //!   variables and the home directory are read from. Each entry is checked and built by the
