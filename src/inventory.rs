@@ -6,6 +6,8 @@
 //! requested [`TagDepth`] for many repositories at once. The sources' pipelines are merged
 //! into one stream of [`InventoryEvent`]s. Every request holds a per-source and a global permit
 //! ([`crate::limiter`]), and every failure becomes a [`Failure`] event while the rest goes on.
+//! What the listings' first pages announce, and how far each source got, is counted in the
+//! [`InventoryProgress`] handle ([`Inventory::progress`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -22,13 +24,15 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Environment};
 use crate::core::{
-    Capabilities, Error, ErrorKind, HttpStatsSnapshot, Registry, RegistryProvider,
-    RegistryProviderExt, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
+    paginate, Capabilities, Error, ErrorContext, ErrorKind, HttpStatsSnapshot, Registry,
+    RegistryProvider, RegistryProviderExt, Repository, RepositoryQuery, RepositoryRef, Result,
+    Source, Tag,
 };
 use crate::factory_table::ProviderFactories;
 use crate::failure::Failure;
 use crate::filter::{Filter, RepositoryMatcher};
 use crate::limiter::LimitedProvider;
+use crate::progress::{InventoryProgress, SourceCounters};
 use crate::report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary};
 use crate::report_builder::ReportBuilder;
 use crate::reuse::TagReuse;
@@ -41,6 +45,7 @@ use crate::reuse::TagReuse;
 /// provider); `Full` fills it with every detail the tag listing carries (digest, size,
 /// platforms, times).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum TagDepth {
     /// Repositories only: no tag requests.
@@ -187,6 +192,7 @@ pub struct Inventory {
     providers: Vec<Arc<dyn RegistryProvider>>,
     options: InventoryOptions,
     matcher: Arc<RepositoryMatcher>,
+    progress: InventoryProgress,
 }
 
 impl fmt::Debug for Inventory {
@@ -208,6 +214,7 @@ impl Inventory {
     /// default options.
     pub fn new(providers: Vec<Arc<dyn RegistryProvider>>) -> Self {
         Inventory {
+            progress: InventoryProgress::new(providers.iter().map(|p| p.source())),
             providers,
             options: InventoryOptions::default(),
             matcher: Arc::new(RepositoryMatcher::everything()),
@@ -270,6 +277,13 @@ impl Inventory {
     /// The options.
     pub fn options(&self) -> &InventoryOptions {
         &self.options
+    }
+
+    /// The live counters of this inventory's latest run (shared with its clones): per source,
+    /// the repositories the listings' first pages announced, and how many were listed and
+    /// done, for progress displays. See [`InventoryProgress`].
+    pub fn progress(&self) -> InventoryProgress {
+        self.progress.clone()
     }
 
     /// Every provider, selected or not, in order.
@@ -350,6 +364,7 @@ impl Inventory {
                     matcher: self.matcher.clone(),
                     reuse: self.options.reuse.clone(),
                     reused: AtomicU64::new(0),
+                    progress: self.progress.start(index),
                 });
                 source_events(run).map(move |event| (index, event)).boxed()
             })
@@ -376,6 +391,8 @@ struct SourceRun {
     reuse: Option<Arc<dyn TagReuse>>,
     /// Repositories whose tags were reused.
     reused: AtomicU64,
+    /// The source's live counters.
+    progress: Arc<SourceCounters>,
 }
 
 /// What a source's events added up to so far.
@@ -413,7 +430,11 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
         let before = run.provider.http_stats();
         let tally = Arc::new(Tally::default());
         let counter = tally.clone();
-        let events = listed_events(run.clone()).inspect(move |event| counter.record(event));
+        let progress = run.progress.clone();
+        let events = listed_events(run.clone()).inspect(move |event| {
+            counter.record(event);
+            progress.record(event);
+        });
         let finish = stream::once(async move {
             let summary = run.summary(&tally, &before, started);
             tracing::debug!(
@@ -424,7 +445,9 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
                 errors = summary.errors,
                 "source finished"
             );
-            InventoryEvent::SourceFinished(summary)
+            let event = InventoryEvent::SourceFinished(summary);
+            run.progress.record(&event);
+            event
         });
         events.chain(finish)
     })
@@ -443,11 +466,16 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     let matcher = run.matcher.clone();
     let mut seen = RecentSet::new(RECENT_REPOSITORIES);
     let fanout = run.fanout;
+    let progress = run.progress.clone();
     repository_listing(&run)
         .filter_map(move |listed| {
             let keep = match &listed {
                 Listed::Item(Ok(repo)) => {
-                    matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo))
+                    let keep = matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo));
+                    if !keep {
+                        progress.skipped();
+                    }
+                    keep
                 }
                 Listed::Item(Err(_)) | Listed::Registry(_) => true,
             };
@@ -553,7 +581,10 @@ impl SourceRun {
         Failure::from_error(&self.source, operation, target, err)
     }
 
-    /// The repositories of one registry, or of every registry when `None`.
+    /// The repositories of one registry, or of every registry when `None` (only asked of
+    /// providers that list across registries). The pages are counted in the source's
+    /// [`InventoryProgress`], with the total the first page announced (a total the paging
+    /// refuses as implausible is not counted).
     fn repositories_of(
         self: &Arc<Self>,
         registry: Option<String>,
@@ -567,15 +598,33 @@ impl SourceRun {
                 query = query.with_name_contains(text);
             }
         }
+        let context = ErrorContext::of_source(&self.source)
+            .with_operation("list_repositories")
+            .with_target(registry.clone());
+        let options = self.provider.paging_options();
+        let (provider, progress, query) = (
+            self.provider.clone(),
+            self.progress.clone(),
+            Arc::new(query),
+        );
         let this = self.clone();
-        self.provider
-            .list_repositories(query)
-            .map(move |item| {
-                item.map_err(|err| {
-                    Box::new(this.failure("list_repositories", registry.clone(), &err))
-                })
-            })
-            .boxed()
+        paginate(context, options.clone(), move |cursor| {
+            let (provider, progress, query) = (provider.clone(), progress.clone(), query.clone());
+            let max_total = options.max_total;
+            async move {
+                let first = cursor.is_none();
+                let page = provider.repositories_page(&query, cursor).await?;
+                if let Some(total) = page.total.filter(|t| first && *t <= max_total) {
+                    progress.announced(total);
+                }
+                progress.listed(page.items.len());
+                Ok(page)
+            }
+        })
+        .map(move |item| {
+            item.map_err(|err| Box::new(this.failure("list_repositories", registry.clone(), &err)))
+        })
+        .boxed()
     }
 
     /// The events for one repository: the repository with its tags at the requested depth,

@@ -40,6 +40,9 @@
 //!   partial or nothing listed). [`InventoryOptions`] sets the [`TagDepth`], the limits and the
 //!   [`Filter`]. Failures are data: each is a [`Failure`], and each source ends with a
 //!   [`SourceSummary`] whose [`SourceStatus`] is `ok`, `partial` or `failed`.
+//!   [`Inventory::progress`] hands out live per-source counters of a run
+//!   ([`InventoryProgress`]: the repositories the first listing pages announced, listed and
+//!   done, the tags) for progress displays.
 //! - [`Config`] reads the TOML configuration ([`ProviderConfig`] per source) or builds sources
 //!   from the vendors' environment variables ([`Config::from_env`]); [`Environment`] says where
 //!   variables and the home directory are read from. Each entry is checked and built by the
@@ -62,6 +65,7 @@ mod failure;
 mod filter;
 mod inventory;
 mod limiter;
+mod progress;
 mod recent;
 mod report;
 mod report_builder;
@@ -72,6 +76,7 @@ pub use factory_table::*;
 pub use failure::Failure;
 pub use filter::Filter;
 pub use inventory::{Inventory, InventoryOptions, TagDepth};
+pub use progress::{InventoryProgress, SourceProgress};
 pub use report::{InventoryEvent, InventoryReport, SourceStatus, SourceSummary, SCHEMA_VERSION};
 pub use report_builder::{Outcome, ReportBuilder};
 pub use reuse::TagReuse;

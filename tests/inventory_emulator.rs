@@ -290,6 +290,63 @@ async fn four_sources_merge_into_one_complete_report_in_deterministic_order() {
 }
 
 #[tokio::test]
+async fn the_progress_counters_end_at_the_reports_totals() {
+    let world = World::start().await;
+    let inventory = Inventory::new(world.providers(3))
+        .with_options(full())
+        .unwrap();
+    let progress = inventory.progress();
+    let report = collect(&inventory).await;
+    assert!(report.complete, "{:#?}", report.errors);
+    let counted = progress.sources();
+    assert_eq!(counted.len(), report.sources.len());
+    for (now, summary) in counted.iter().zip(&report.sources) {
+        assert_eq!(now.name, summary.name);
+        assert!(summary.repositories > 0, "{}", summary.name);
+        // Both vendors announce their totals on the first page (per registry for NCR).
+        assert_eq!(
+            now.repositories_announced,
+            Some(summary.repositories),
+            "{now:?}"
+        );
+        assert_eq!(now.repositories_listed, summary.repositories, "{now:?}");
+        assert_eq!(now.repositories_done, summary.repositories, "{now:?}");
+        assert_eq!(now.repositories, summary.repositories, "{now:?}");
+        assert_eq!(now.tags, summary.tags, "{now:?}");
+        assert_eq!(now.errors, 0, "{now:?}");
+        assert!(now.finished, "{now:?}");
+    }
+
+    // A run that selects one source and drops repositories by a glob: the dropped ones are
+    // done too, so `done` still reaches what was listed; the unselected sources start afresh
+    // only when a run selects them.
+    let keep = report
+        .repositories
+        .iter()
+        .find(|r| r.source == "ncp-kr")
+        .unwrap()
+        .name
+        .clone();
+    let options = InventoryOptions::new().with_filter(
+        Filter::all()
+            .with_source("ncp-kr")
+            .with_repository_glob(glob::Pattern::escape(&keep)),
+    );
+    let narrowed = inventory.with_options(options).unwrap();
+    let report = collect(&narrowed).await;
+    let now = narrowed.progress().source("ncp-kr").unwrap();
+    assert_eq!(report.sources.len(), 1);
+    assert_eq!(now.repositories, report.sources[0].repositories);
+    assert_eq!(now.tags, report.sources[0].tags);
+    assert!(now.repositories < now.repositories_listed, "{now:?}");
+    assert_eq!(now.repositories_done, now.repositories_listed);
+    assert_eq!(now.repositories_announced, Some(now.repositories_listed));
+    assert!(now.finished);
+    // The earlier run's counters of a source this run did not select stay as they were.
+    assert_eq!(progress.source("swr-cn").unwrap(), counted[3]);
+}
+
+#[tokio::test]
 async fn names_cost_no_tag_requests_on_swr() {
     let world = World::start().await;
     let inventory = Inventory::new(world.providers(3))

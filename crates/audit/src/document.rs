@@ -25,6 +25,7 @@ pub const AUDIT_SCHEMA_VERSION: u32 = 1;
 ///  "summary": {"by_severity": {...}, "by_rule": {...}, "suppressed": 0}}
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct AuditDocument {
     /// [`AUDIT_SCHEMA_VERSION`].
@@ -44,6 +45,7 @@ pub struct AuditDocument {
 
 /// One rule as run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RuleReport {
     /// The rule's stable id.
@@ -62,6 +64,7 @@ pub struct RuleReport {
 
 /// A source a rule could not be evaluated on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct NotEvaluated {
     /// The source label.
@@ -72,6 +75,7 @@ pub struct NotEvaluated {
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Finding {
     /// The rule id.
@@ -122,6 +126,7 @@ impl Finding {
 
 /// Counts of unsuppressed findings, and of suppressed ones.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Summary {
     /// Unsuppressed findings per severity.
@@ -134,6 +139,7 @@ pub struct Summary {
 
 /// A count per severity, most serious first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct SeverityCounts {
     /// `critical` findings.

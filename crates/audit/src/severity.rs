@@ -13,6 +13,7 @@ use crate::error::AuditError;
 /// Ordered by seriousness: `Severity::Info < Severity::Critical`. Serializes as its
 /// lower-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing; not a problem by itself.

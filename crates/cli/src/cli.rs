@@ -90,6 +90,10 @@ pub enum SchemaDocument {
     Report,
     /// One line of `--format ndjson` (an event, or the final summary).
     Events,
+    /// The `--format json` document of `diff` (and one line of its `--format ndjson`).
+    Diff,
+    /// The `--format json` document of `audit`.
+    Audit,
 }
 
 /// `reginv init`.

@@ -1,9 +1,11 @@
 //! The JSON Schemas `reginv schema` prints validate what `reginv` really writes: a complete demo
-//! report, every NDJSON line, and a report full of failures.
+//! report, every NDJSON line, a report full of failures, the diff of two reports (document and
+//! NDJSON lines), and the audit of an emulator's inventory.
 
 use std::path::Path;
 use std::process::{Command, Output};
 
+use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_reginv");
@@ -106,5 +108,141 @@ secret_key = "SK"
     for line in text.lines() {
         assert_valid(&events, &serde_json::from_str(line).unwrap(), line);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A demo report, and a copy with a retag, a repository gone and a repository made private.
+fn two_reports(dir: &Path) -> (Value, Value) {
+    let out = reginv(dir, &["demo", "--format", "json", "--tags", "full"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let old: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut new = old.clone();
+    let repositories = new["repositories"].as_array_mut().unwrap();
+    let tagged = repositories
+        .iter()
+        .position(|r| r["tags"].as_array().is_some_and(|t| !t.is_empty()))
+        .expect("a repository with tags");
+    repositories[tagged]["tags"][0]["digest"] = Value::from(format!("sha256:{}", "e".repeat(64)));
+    repositories[tagged]["public"] =
+        Value::from(!repositories[tagged]["public"].as_bool().unwrap_or(false));
+    let gone = (0..repositories.len())
+        .rfind(|i| *i != tagged)
+        .expect("a second repository");
+    repositories.remove(gone);
+    (old, new)
+}
+
+#[test]
+fn the_diff_of_two_reports_and_its_lines_match_their_schema() {
+    let dir = temp_dir("diff");
+    let schema = validator(&dir, "diff");
+    let (old, new) = two_reports(&dir);
+    std::fs::write(dir.join("old.json"), old.to_string()).unwrap();
+    std::fs::write(dir.join("new.json"), new.to_string()).unwrap();
+
+    let out = reginv(&dir, &["diff", "old.json", "new.json", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["tag_moved", "repository_removed"] {
+        assert!(kinds.contains(&kind), "no {kind} in {doc}");
+    }
+    assert_valid(&schema, &doc, "the diff document");
+
+    let out = reginv(
+        &dir,
+        &["diff", "old.json", "new.json", "--format", "ndjson"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut types = Vec::new();
+    for line in text.lines() {
+        let value: Value = serde_json::from_str(line).unwrap();
+        assert_valid(&schema, &value, line);
+        types.push(value["type"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        types.len(),
+        kinds.len() + doc["sources"].as_array().unwrap().len() + 1
+    );
+    assert_eq!(types.last().map(String::as_str), Some("summary"), "{text}");
+
+    // Not a rubber stamp: an unknown change kind, or a line of no known type, is refused.
+    let mut broken = doc.clone();
+    broken["changes"][0]["kind"] = Value::from("tag_renamed");
+    assert!(!schema.is_valid(&broken));
+    let mut line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    line["type"] = Value::from("registry");
+    assert!(!schema.is_valid(&line));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// reginv.toml with one source per API of `emulator`: an ncp source per region, one swr source.
+fn emulator_config(emulator: &Emulator) -> String {
+    let ncp = emulator.ncp_credentials();
+    let swr = emulator.swr_credentials();
+    let mut text = String::new();
+    for region in emulator.fixture().ncp.keys() {
+        text.push_str(&format!(
+            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
+             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n",
+            emulator.ncp_endpoint(),
+            ncp.access_key,
+            ncp.secret_key.expose(),
+        ));
+    }
+    text.push_str(&format!(
+        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
+         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
+        emulator.fixture().swr.region,
+        emulator.swr_endpoint(),
+        swr.access_key,
+        swr.secret_key.expose(),
+    ));
+    text
+}
+
+#[tokio::test]
+async fn the_audit_of_an_emulator_inventory_matches_its_schema() {
+    let emulator = Emulator::builder()
+        .fixture(Fixture::sample())
+        .start()
+        .await
+        .unwrap();
+    let dir = temp_dir("audit");
+    std::fs::write(dir.join("reginv.toml"), emulator_config(&emulator)).unwrap();
+    let run_dir = dir.clone();
+    let (schema, out) = tokio::task::spawn_blocking(move || {
+        let schema = validator(&run_dir, "audit");
+        let args = [
+            "audit",
+            "--format",
+            "json",
+            "--as-of",
+            "2025-01-01T00:00:00Z",
+            "--fail-on",
+            "never",
+        ];
+        (schema, reginv(&run_dir, &args))
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!doc["findings"].as_array().unwrap().is_empty(), "{doc}");
+    assert!(!doc["rules"].as_array().unwrap().is_empty(), "{doc}");
+    assert_valid(&schema, &doc, "the audit document");
+
+    let mut broken = doc.clone();
+    broken["findings"][0]["severity"] = Value::from("dire");
+    assert!(!schema.is_valid(&broken));
+    broken = doc;
+    broken["summary"]["suppressed"] = Value::from(-1);
+    assert!(!schema.is_valid(&broken));
     let _ = std::fs::remove_dir_all(&dir);
 }

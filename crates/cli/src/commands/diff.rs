@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use reginv::InventoryReport;
 use reginv_store::diff::{diff, Change, ChangeKind, Diff, Side};
 use reginv_store::Store;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use super::store::{open, required_url, store_error};
 use crate::error::CliError;
@@ -148,32 +148,13 @@ pub fn write_diff(diff: &Diff, format: DiffFormat, out: &mut dyn Write) -> std::
             writeln!(out)
         }
         DiffFormat::Ndjson => {
-            for change in &diff.changes {
-                let mut line = serde_json::to_value(change)?;
-                tag_line(&mut line, "change");
-                writeln!(out, "{line}")?;
+            for line in diff.lines() {
+                serde_json::to_writer(&mut *out, &line)?;
+                writeln!(out)?;
             }
-            for source in &diff.sources {
-                let mut line = serde_json::to_value(source)?;
-                tag_line(&mut line, "source");
-                writeln!(out, "{line}")?;
-            }
-            let summary = json!({
-                "type": "summary",
-                "schema_version": diff.schema_version,
-                "from": diff.from,
-                "to": diff.to,
-                "summary": diff.summary,
-            });
-            writeln!(out, "{summary}")
+            Ok(())
         }
         DiffFormat::Table => write_table(diff, out),
-    }
-}
-
-fn tag_line(line: &mut Json, kind: &str) {
-    if let Json::Object(map) = line {
-        map.insert("type".into(), Json::String(kind.into()));
     }
 }
 

@@ -75,10 +75,10 @@ async fn list(
         &destination,
     );
     let format = settings.format;
-    let selected = inventory.selected_sources().len();
-    // NDJSON lines on a terminal would land on the progress line: no progress then.
+    // NDJSON lines on a terminal would land among the progress bars: no progress then.
     let ndjson_on_terminal = format == Format::Ndjson && destination.is_terminal();
-    let progress = Progress::new(Progress::wanted(verbose) && !ndjson_on_terminal, selected);
+    let progress =
+        Progress::for_inventory(Progress::wanted(verbose) && !ndjson_on_terminal, &inventory);
     match store {
         (Some(url), incremental) => {
             let store = store::open(&url).await?;

@@ -153,8 +153,7 @@ async fn live(args: &ReportArgs, verbose: u8) -> Result<Shown, CliError> {
     );
     let inventory = super::select(super::build(config, &args.selection)?, &args.selection)?;
     let depth = inventory.options().depth;
-    let selected = inventory.selected_sources().len();
-    let progress = Progress::new(Progress::wanted(verbose), selected);
+    let progress = Progress::for_inventory(Progress::wanted(verbose), &inventory);
     let Some(url) = store_url else {
         let report = collect(&inventory, progress, None).await?;
         return Ok(Shown {

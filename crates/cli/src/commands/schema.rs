@@ -5,6 +5,8 @@
 use std::io::{self, Write};
 
 use reginv::{InventoryEvent, InventoryReport};
+use reginv_audit::AuditDocument;
+use reginv_store::diff::{Diff, DiffLine};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -23,6 +25,18 @@ enum EventLine {
     Summary(Summary),
 }
 
+/// What `reginv diff` writes: the document (`--format json`), or one of its NDJSON lines.
+#[derive(Serialize, JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // Only its schema is used.
+#[allow(clippy::large_enum_variant)] // Never built.
+enum DiffOutput<'a> {
+    /// The whole document.
+    Document(Diff),
+    /// One line of `--format ndjson`: a change, a source, or the summary.
+    Line(DiffLine<'a>),
+}
+
 #[cfg(test)]
 impl SchemaDocument {
     /// The file name of the committed copy under `docs/schema/`.
@@ -35,12 +49,19 @@ impl SchemaDocument {
         match self {
             SchemaDocument::Report => "report",
             SchemaDocument::Events => "events",
+            SchemaDocument::Diff => "diff",
+            SchemaDocument::Audit => "audit",
         }
     }
 
     /// Every document, in the order `reginv schema --help` lists them.
-    pub fn all() -> [SchemaDocument; 2] {
-        [SchemaDocument::Report, SchemaDocument::Events]
+    pub fn all() -> [SchemaDocument; 4] {
+        [
+            SchemaDocument::Report,
+            SchemaDocument::Events,
+            SchemaDocument::Diff,
+            SchemaDocument::Audit,
+        ]
     }
 }
 
@@ -57,6 +78,18 @@ pub fn render(document: SchemaDocument) -> String {
             "reginv inventory event",
             "One line of `reginv inventory --format ndjson`: a repository, an error, a source's \
              summary, or the final summary line.",
+        ),
+        SchemaDocument::Diff => (
+            schemars::schema_for!(DiffOutput),
+            "reginv diff",
+            "What `reginv diff` writes: the document of `--format json` (schema_version 1), or \
+             one line of `--format ndjson` (a change, a source, or the final summary line, each \
+             with its `type`).",
+        ),
+        SchemaDocument::Audit => (
+            schemars::schema_for!(AuditDocument),
+            "reginv audit",
+            "The document `reginv audit --format json` writes (schema_version 1).",
         ),
     };
     schema.insert("title".into(), title.into());

@@ -31,6 +31,7 @@ pub const DIFF_SCHEMA_VERSION: u32 = 1;
 
 /// What kind of change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     /// A registry (or namespace) appeared.
@@ -87,6 +88,7 @@ impl ChangeKind {
 
 /// One changed field of a `*_changed` change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     /// The field name (`public`).
     pub name: String,
@@ -98,6 +100,7 @@ pub struct FieldChange {
 
 /// One change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Change {
     /// What changed.
@@ -123,6 +126,7 @@ pub struct Change {
 
 /// Whether a source could be compared, and if not entirely, why.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SourceComparison {
     /// The source label.
     pub name: String,
@@ -134,6 +138,7 @@ pub struct SourceComparison {
 
 /// What is known of one side's run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct RunRef {
     /// The snapshot id, for a stored run.
@@ -200,6 +205,7 @@ impl Side {
 
 /// The diff document.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Diff {
     /// [`DIFF_SCHEMA_VERSION`].
@@ -221,6 +227,48 @@ impl Diff {
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty()
     }
+
+    /// The document as NDJSON lines (`reginv diff --format ndjson`): each change, each
+    /// source, then the summary.
+    pub fn lines(&self) -> impl Iterator<Item = DiffLine<'_>> {
+        let changes = self.changes.iter().map(DiffLine::Change);
+        let sources = self.sources.iter().map(DiffLine::Source);
+        let summary = DiffLine::Summary(DiffSummary {
+            schema_version: self.schema_version,
+            from: &self.from,
+            to: &self.to,
+            summary: &self.summary,
+        });
+        changes.chain(sources).chain(std::iter::once(summary))
+    }
+}
+
+/// One line of the diff as NDJSON: the object of the [`Diff`] it stands for, with a `type`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DiffLine<'a> {
+    /// One change (`"type": "change"`), as in [`Diff::changes`].
+    Change(&'a Change),
+    /// One source (`"type": "source"`), as in [`Diff::sources`].
+    Source(&'a SourceComparison),
+    /// The last line (`"type": "summary"`).
+    Summary(DiffSummary<'a>),
+}
+
+/// The last NDJSON line of a diff: what the [`Diff`] document says besides its changes and
+/// sources.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct DiffSummary<'a> {
+    /// [`DIFF_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The older run.
+    pub from: &'a RunRef,
+    /// The newer run.
+    pub to: &'a RunRef,
+    /// How many changes of each kind (every kind, zeros included).
+    pub summary: &'a BTreeMap<ChangeKind, u64>,
 }
 
 /// Compares `from` (older) with `to` (newer).
