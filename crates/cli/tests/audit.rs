@@ -25,7 +25,20 @@ const AS_OF: &str = "2026-12-01T00:00:00Z";
 /// The rules the emulator's sample triggers with the rows the backends fill today. When the
 /// emulator's fixture and the backends' security fields land, this becomes every rule
 /// (see `every_rule_fires_on_the_sample`).
-const FIRING: &[&str] = &["public-repository", "stale-image", "empty-repository"];
+/// Every rule: the sample carries one of each condition in the vendors' wire fields, and
+/// `--max-tags 2` makes its largest repositories sprawl.
+const FIRING: &[&str] = &[
+    "public-registry",
+    "public-repository",
+    "registry-disconnected",
+    "scan-on-push-disabled",
+    "image-not-scanned",
+    "oversized-image",
+    "mutable-tags",
+    "stale-image",
+    "tag-sprawl",
+    "empty-repository",
+];
 
 struct TempDir(PathBuf);
 
@@ -151,7 +164,15 @@ async fn every_format_of_a_live_audit() {
     let emulator = emulator().await;
     let dir = TempDir::new("formats");
     write_config(dir.path(), &emulator, "");
-    let base = ["audit", "--as-of", AS_OF, "--fail-on", "never"];
+    let base = [
+        "audit",
+        "--as-of",
+        AS_OF,
+        "--fail-on",
+        "never",
+        "--max-tags",
+        "2",
+    ];
 
     let out = reginv(dir.path(), &[&base[..], &["--format", "json"]].concat()).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
