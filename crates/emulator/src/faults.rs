@@ -47,9 +47,14 @@ pub struct Faults {
     /// After this many injected faults in a row for one request key the request is served
     /// (`0` turns the random faults off altogether).
     pub max_consecutive_faults: u32,
-    /// Requests per second allowed per credential (a fixed one-second window); over it, a 429
-    /// in the vendor's shape. Not subject to `max_consecutive_faults`.
+    /// Requests per second allowed per credential, as an API gateway's token bucket: each
+    /// credential's bucket holds `rate_limit_burst` tokens (full at its first request), a request
+    /// takes one, and tokens come back at this rate. A request finding the bucket empty gets the
+    /// vendor's 429 with `Retry-After: retry_after_secs`. Not subject to `max_consecutive_faults`.
     pub rate_limit_per_second: Option<u32>,
+    /// The size of each credential's bucket: how many requests may arrive at once before the
+    /// rate applies (default: one second's worth, the rate itself; at least 1).
+    pub rate_limit_burst: Option<u32>,
     /// Added to every announced total (NCR `count`, SWR `Content-Range` total and `total_range`),
     /// clamped at 0, to emulate a server that lies; the items served are unchanged.
     pub total_skew: i64,
@@ -69,6 +74,7 @@ impl Faults {
             truncate_rate: 0.0,
             max_consecutive_faults: 3,
             rate_limit_per_second: None,
+            rate_limit_burst: None,
             total_skew: 0,
         }
     }
@@ -107,13 +113,19 @@ struct KeyState {
     consecutive: u32,
 }
 
-/// The mutable side of fault injection: per-key counters and rate windows.
+/// A credential's token bucket: the tokens left when it was last looked at.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// The mutable side of fault injection: per-key counters and per-credential token buckets.
 #[derive(Debug)]
 pub(crate) struct FaultState {
     pub(crate) faults: Faults,
     keys: HashMap<String, KeyState>,
-    windows: HashMap<String, (u64, u32)>,
-    started: Instant,
+    buckets: HashMap<String, Bucket>,
 }
 
 impl FaultState {
@@ -121,16 +133,15 @@ impl FaultState {
         FaultState {
             faults,
             keys: HashMap::new(),
-            windows: HashMap::new(),
-            started: Instant::now(),
+            buckets: HashMap::new(),
         }
     }
 
-    /// Replaces the configuration and forgets all counters.
+    /// Replaces the configuration and forgets all counters and buckets.
     pub(crate) fn reset(&mut self, faults: Faults) {
         self.faults = faults;
         self.keys.clear();
-        self.windows.clear();
+        self.buckets.clear();
     }
 
     /// The latency to add to a request with `key` (drawn before the fault decision).
@@ -144,21 +155,33 @@ impl FaultState {
         f.latency + f.latency_jitter.mul_f64(u)
     }
 
-    /// Whether `credential` is over its per-second rate (counts this request).
+    /// Whether `credential`'s bucket is empty (otherwise this request takes a token).
     pub(crate) fn over_rate_limit(&mut self, credential: &str) -> bool {
-        let Some(limit) = self.faults.rate_limit_per_second else {
+        self.over_rate_limit_at(credential, Instant::now())
+    }
+
+    fn over_rate_limit_at(&mut self, credential: &str, now: Instant) -> bool {
+        let Some(per_second) = self.faults.rate_limit_per_second else {
             return false;
         };
-        let second = self.started.elapsed().as_secs();
-        let window = self
-            .windows
+        let rate = f64::from(per_second);
+        let capacity = f64::from(self.faults.rate_limit_burst.unwrap_or(per_second).max(1));
+        let bucket = self
+            .buckets
             .entry(credential.to_string())
-            .or_insert((second, 0));
-        if window.0 != second {
-            *window = (second, 0);
+            .or_insert(Bucket {
+                tokens: capacity,
+                at: now,
+            });
+        let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            false
+        } else {
+            true
         }
-        window.1 = window.1.saturating_add(1);
-        window.1 > limit
     }
 
     /// The fault for this request with `key`, if any.
@@ -310,19 +333,47 @@ mod tests {
     }
 
     #[test]
-    fn rate_limit_counts_per_credential() {
+    fn rate_limit_is_a_token_bucket_per_credential() {
+        let mut state = FaultState::new(Faults {
+            rate_limit_per_second: Some(2),
+            rate_limit_burst: Some(3),
+            ..Faults::none()
+        });
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // A full bucket of 3, then empty.
+        let burst: Vec<bool> = (0..4)
+            .map(|_| state.over_rate_limit_at("a", at(0)))
+            .collect();
+        assert_eq!(burst, [false, false, false, true]);
+        // Another credential has its own bucket.
+        assert!(!state.over_rate_limit_at("b", at(0)));
+        // Two tokens a second: one after half a second, not two.
+        assert!(!state.over_rate_limit_at("a", at(500)));
+        assert!(state.over_rate_limit_at("a", at(500)));
+        assert!(state.over_rate_limit_at("a", at(700)));
+        assert!(!state.over_rate_limit_at("a", at(1_000)));
+        // A long pause refills to the burst, no more.
+        let later: Vec<bool> = (0..4)
+            .map(|_| state.over_rate_limit_at("a", at(60_000)))
+            .collect();
+        assert_eq!(later, [false, false, false, true]);
+        // The default burst is the rate; no limit without a rate.
         let mut state = FaultState::new(Faults {
             rate_limit_per_second: Some(2),
             ..Faults::none()
         });
-        // Within one second (the test runs far faster than that, but a window boundary may
-        // fall in between, so only the first window is checked strictly when it did not roll).
-        let second = state.started.elapsed().as_secs();
-        let a: Vec<bool> = (0..3).map(|_| state.over_rate_limit("a")).collect();
-        let b = state.over_rate_limit("b");
-        if state.started.elapsed().as_secs() == second {
-            assert_eq!(a, [false, false, true]);
-            assert!(!b);
-        }
+        let seq: Vec<bool> = (0..3)
+            .map(|_| state.over_rate_limit_at("a", at(0)))
+            .collect();
+        assert_eq!(seq, [false, false, true]);
+        let mut off = FaultState::new(Faults::none());
+        assert!((0..100).all(|_| !off.over_rate_limit_at("a", at(0))));
+        // A reset empties the buckets' history.
+        state.reset(Faults {
+            rate_limit_per_second: Some(2),
+            ..Faults::none()
+        });
+        assert!(!state.over_rate_limit_at("a", at(0)));
     }
 }

@@ -67,6 +67,10 @@ pub struct NcpRegistry {
     /// `scan_on_push_enabled`.
     #[serde(default)]
     pub scan_on_push: bool,
+    /// The integration status with its bucket: `running`, or `disconnected` when the bucket was
+    /// deleted. Empty means `running`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub status: String,
     /// The images (repositories) in the registry.
     #[serde(default)]
     pub images: Vec<NcpImage>,
@@ -517,6 +521,7 @@ impl Fixture {
                     ),
                     public: rng.u8(..3) == 0,
                     scan_on_push: rng.bool(),
+                    status: String::new(),
                     images,
                     name,
                 });
@@ -552,6 +557,25 @@ impl Fixture {
     /// A small, hand-written fixture that looks like a real company's registries (used by the
     /// demo): NCR `kr` has `acme-prod` (private) and `acme-public` (public), `sgn` has
     /// `acme-sg`, `jpn` has an empty `acme-jp-dr`; SWR has namespaces `acme` and `acme-data`.
+    ///
+    /// It holds at least one of each condition a registry audit looks for, in each vendor's own
+    /// wire fields (pull times as of 2025-01-01):
+    ///
+    /// | condition | where | wire field |
+    /// |---|---|---|
+    /// | public registry | NCR `kr/acme-public` | `public_reg_status: true` |
+    /// | public repository | NCR `acme-public/sdk.examples/hello-world` (its registry is public), SWR `acme/web.portal` | `public_reg_status`, `is_public: true` |
+    /// | scan on push off | NCR `kr/acme-public` | `scan_on_push_enabled: false` |
+    /// | registry disconnected | NCR `jpn/acme-jp-dr` | `status: "disconnected"` (the others `running`) |
+    /// | tag never scanned | SWR `acme/busybox:latest`, `:1.36`, `acme/web.portal:2024.10` | `scanned: false` |
+    /// | tag over 2 GiB | NCR `acme-prod/tools/ci-runner:1.8.3`, SWR `acme-data/etl/spark-jobs:3.5.1-r5` | `full_size`, `size` |
+    /// | mutable tags | NCR `acme-prod/web-frontend` (the other images are immutable) | image detail `tag_mutability_enabled: true` |
+    /// | not pulled for 90 days | NCR `acme-prod/tools/ci-runner:1.8.3` (2023-06-21), `acme-public/sdk.examples/hello-world:1.1` (2023-02-02) | `images[].latest_pulled` |
+    /// | never pulled | NCR `acme-public/sdk.examples/hello-world:1.0` (updated 2022-07-12) | `images[].latest_pulled: 0` |
+    /// | empty repository | NCR `acme-prod/legacy_billing`, SWR `acme/sandbox_tmp` | no tags |
+    /// | multi-platform tags | NCR `payments/api`, `web-frontend`, `sdk.examples/hello-world`; SWR `busybox`, `web.portal` | `images[]` (2 platforms), `tag_type: 1` + manifest list |
+    ///
+    /// Every other NCR tag was last pulled a day after it was pushed (the latest on 2024-12-16).
     pub fn sample() -> Fixture {
         let t = |y: i32, mo: u32, d: u32, h: u32, mi: u32| -> DateTime<Utc> {
             Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
@@ -598,6 +622,12 @@ impl Fixture {
             tag_mutability: false,
             tags,
         };
+        let never_pulled = |mut tag: NcpTag| {
+            for platform in &mut tag.images {
+                platform.latest_pulled = 0;
+            }
+            tag
+        };
         let registry =
             |name: &str, region: &str, created: DateTime<Utc>, public: bool| NcpRegistry {
                 name: name.to_string(),
@@ -607,6 +637,7 @@ impl Fixture {
                 private_end_point: format!("{}.{region}.private-ncr.ntruss.com", private_id(name)),
                 public,
                 scan_on_push: !public,
+                status: "running".to_string(),
                 images: Vec::new(),
             };
 
@@ -631,24 +662,29 @@ impl Fixture {
                     ncp_tag("latest", 5, t(2024, 12, 9, 17, 5), 142_004_550, false),
                 ],
             ),
-            image(
-                "web-frontend",
-                "Customer web frontend (nginx + SPA)",
-                25_870,
-                vec![
-                    ncp_tag("2024.12.01", 6, t(2024, 12, 1, 10, 0), 58_112_004, true),
-                    ncp_tag("2024.12.15", 7, t(2024, 12, 15, 10, 0), 58_340_912, true),
-                ],
-            ),
+            NcpImage {
+                // Tags can be overwritten (`tag_mutability_enabled: true`).
+                tag_mutability: true,
+                ..image(
+                    "web-frontend",
+                    "Customer web frontend (nginx + SPA)",
+                    25_870,
+                    vec![
+                        ncp_tag("2024.12.01", 6, t(2024, 12, 1, 10, 0), 58_112_004, true),
+                        ncp_tag("2024.12.15", 7, t(2024, 12, 15, 10, 0), 58_340_912, true),
+                    ],
+                )
+            },
             image(
                 "tools/ci-runner",
                 "CI runner image",
                 3_002,
+                // Over 2 GiB.
                 vec![ncp_tag(
                     "1.8.3",
                     8,
                     t(2023, 6, 20, 4, 45),
-                    912_004_317,
+                    2_412_004_317,
                     false,
                 )],
             ),
@@ -665,7 +701,7 @@ impl Fixture {
             "Public SDK example",
             1_204,
             vec![
-                ncp_tag("1.0", 9, t(2022, 7, 12, 3, 0), 7_340_032, true),
+                never_pulled(ncp_tag("1.0", 9, t(2022, 7, 12, 3, 0), 7_340_032, true)),
                 ncp_tag("1.1", 10, t(2023, 2, 1, 3, 0), 7_401_210, true),
             ],
         )];
@@ -682,7 +718,11 @@ impl Fixture {
                 true,
             )],
         )];
-        let jp = registry("acme-jp-dr", "jpn", t(2024, 5, 20, 0, 0), false);
+        // Its bucket was deleted.
+        let jp = NcpRegistry {
+            status: "disconnected".to_string(),
+            ..registry("acme-jp-dr", "jpn", t(2024, 5, 20, 0, 0), false)
+        };
 
         let mut ncp = BTreeMap::new();
         ncp.insert("kr".to_string(), vec![prod, public]);
@@ -782,7 +822,14 @@ impl Fixture {
                             false,
                             vec![
                                 swr_tag("3.5.1-r4", 27, t(2024, 9, 30, 22, 10), 812_004_550, false),
-                                swr_tag("3.5.1-r5", 28, t(2024, 11, 2, 22, 10), 812_390_102, false),
+                                // Over 2 GiB.
+                                swr_tag(
+                                    "3.5.1-r5",
+                                    28,
+                                    t(2024, 11, 2, 22, 10),
+                                    2_212_390_102,
+                                    false,
+                                ),
                             ],
                         ),
                         repo(
@@ -801,6 +848,15 @@ impl Fixture {
 }
 
 impl NcpRegistry {
+    /// The `status` sent: the fixture's, `running` when it is empty.
+    pub fn status_text(&self) -> &str {
+        if self.status.is_empty() {
+            "running"
+        } else {
+            &self.status
+        }
+    }
+
     /// The bucket name, defaulting to the registry name when empty.
     pub fn bucket_name(&self) -> &str {
         if self.bucket.is_empty() {

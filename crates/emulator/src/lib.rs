@@ -1,7 +1,8 @@
 //! # reginv-emulator
 //!
-//! A faithful local server of NAVER Cloud **NCR API v2** and Huawei Cloud **SWR `/v2/manage`**,
-//! for tests, examples, the demo and benchmarks: our moto / LocalStack. The real reginv clients,
+//! A faithful local server of NAVER Cloud **NCR API v2**, Huawei Cloud **SWR `/v2/manage`** and
+//! the **OCI Distribution** read API (over the same data), for tests, examples, the demo and
+//! benchmarks: our moto / LocalStack. The real reginv clients,
 //! with real signing and real paging, talk to it over HTTP on `127.0.0.1`; signatures are checked
 //! for real (with the backends' own `signing` modules), responses are rendered in each vendor's
 //! JSON shapes, and faults can be injected deterministically.
@@ -49,15 +50,45 @@
 //! | `GET {p}/repositories/{registry}/{image}/tags?page=&pagesize=` | tags, each with `images[]` per platform |
 //! | `GET {p}/repositories/{registry}/{image}/tags/{reference}` | one tag (by name or digest) |
 //! | `GET /v2/manage/namespaces` | `{"namespaces":[{id,name,creator_name,auth}]}` |
-//! | `GET /v2/manage/repos?namespace=&name=&category=&limit=&offset=&order_column=&order_type=` | bare array of repositories (seed-004 shape, with `tags[]` names and `total_range`) + `Content-Range` |
-//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}` | repository detail |
+//! | `GET /v2/manage/repos?namespace=&name=&category=&limit=&offset=&order_column=&order_type=` | bare array of repositories (seed-004 shape, with `tags[]` names and `total_range`) + `Content-Range`; the legacy `filter=namespace::x\|name::y\|limit::n\|offset::m` form too (it wins over the plain parameters) |
+//! | `GET /v2/manage/namespaces/{ns}/repos/{repo}` | repository detail (the 18 fields of the SDK's `ShowRepositoryResponse`, `creator_id` included) |
 //! | `GET /v2/manage/namespaces/{ns}/repos/{repo}/tags?limit=&offset=&tag=&order_column=&order_type=` | bare array of tags (`"Tag"` with a capital T) + `Content-Range` |
 //!
 //! `{p}` is `/ncr/api/v2` (fixture region `kr`), `/ncr/sgn-api/v2` (`sgn`) or `/ncr/jpn-api/v2`
 //! (`jpn`). NCR image names with `/` arrive as `%2F` (one path segment; an unencoded `/` is
 //! another path and gets a 404); SWR repository names with `/` arrive as `$` (or `%24`). NCR times
-//! are epoch milliseconds; SWR times look like `2021-06-10T03:24:44.784402Z`. Numeric ids the
+//! are epoch milliseconds; SWR times look like `2021-06-10T03:24:44.784402Z`. SWR's `path` is
+//! the public `swr.{region}.myhuaweicloud.com/…`, its `internal_path` the VPC address
+//! (`10.125.x.y:20202/…`), as on the real service. Numeric ids the
 //! vendors send (`id`, `image_id`, `repository`, `repo_id`, …) are stable hashes of the names.
+//!
+//! ### OCI Distribution
+//!
+//! The same fixture as a registry speaking the OCI Distribution API ([`Emulator::oci_endpoint`]):
+//! one repository `registry/name` per NCR image (every region) and `namespace/name` per SWR
+//! repository; names are sent as-is in paths (`/v2/acme-prod/payments/api/tags/list`).
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /v2/` | 200 `{}` (`Docker-Distribution-Api-Version: registry/2.0` on every answer) |
+//! | `GET /v2/_catalog?n=&last=` | `{"repositories": […]}` sorted, the `n` (default and at most 1000) after `last`; more: `Link: </v2/_catalog?last=X&n=N>; rel="next"` |
+//! | `GET /v2/{name}/tags/list?n=&last=` | `{"name", "tags": […]}` sorted, paged likewise (`"tags": null` for a repository without tags) |
+//! | `GET`/`HEAD /v2/{name}/manifests/{tag or digest}` | the tag's image manifest, or an image index / manifest list for a multi-platform tag (NCR: more than one `images[]` entry; SWR: `tag_type` 1), in the OCI or Docker media types (NCR: the platforms' `mediaType` family; SWR: the manifest's); `Content-Type` the media type, `Docker-Content-Digest` the sha256 of the exact bytes; platform manifests by digest; an `Accept` that does not list the type gets 404 `MANIFEST_UNKNOWN` |
+//! | `GET`/`HEAD /v2/{name}/blobs/{digest}` | image configs (`architecture`, `os`, `variant`, `created`) and manifests; layers are not stored |
+//! | `GET /oci/token?service=&scope=` | with [`OciAuth::Token`]: `{"token", "access_token", "expires_in": 300, "issued_at"}` for HTTP Basic credentials |
+//!
+//! Content depends on the image, not on the tag name, so tags pushed together (`latest` and
+//! `v2.14.1`) share a digest; config + layer sizes add up to the fixture's size of each
+//! platform. Errors are `{"errors": [{"code", "message", "detail"}]}`: `NAME_UNKNOWN`,
+//! `MANIFEST_UNKNOWN`, `BLOB_UNKNOWN`, `PAGINATION_NUMBER_INVALID` (400), `UNAUTHORIZED` (401),
+//! `UNSUPPORTED` (405, any method but `GET`/`HEAD`), `TOOMANYREQUESTS` (429, with
+//! `Retry-After`), `UNKNOWN` (injected 5xx). Authentication ([`EmulatorBuilder::oci_auth`]):
+//! none (the default); HTTP Basic (401 with `WWW-Authenticate: Basic realm="reginv-emulator"`);
+//! or the token flow: 401 with `WWW-Authenticate: Bearer realm="http://HOST/oci/token",
+//! service="reginv-emulator",scope="repository:NAME:pull"` (`registry:catalog:*` for the
+//! catalog, no scope for `/v2/`), the token endpoint answering HTTP Basic, then
+//! `Authorization: Bearer TOKEN` for the granted scopes (else 401 with
+//! `error="insufficient_scope"`).
 //!
 //! ## Authentication
 //!
@@ -66,12 +97,19 @@
 //!   `x-ncp-apigw-timestamp` must be within 5 minutes of the server clock. Otherwise 401
 //!   `{"error":{"errorCode":"200","message":"Authentication Failed","details":…}}` (the details
 //!   say why).
-//! - **SWR**: `Authorization: SDK-HMAC-SHA256 …` is verified over the canonical request built from
-//!   the raw path (with the trailing `/`), the sorted query, the signed headers as received
-//!   (including `host`) and the body hash; `x-sdk-date` must be signed and within 15 minutes.
+//! - **SWR**: `Authorization: SDK-HMAC-SHA256 …` is verified over the canonical request as the
+//!   official SDKs' signer builds it: the path percent-decoded *then* split on `/` (so a `%2F` is
+//!   signed as `/`), each segment re-encoded, with a trailing `/`; the sorted query (`%20` or `+`
+//!   for a space); the signed headers as received (including `host`); and the body hash, or
+//!   `UNSIGNED-PAYLOAD` when `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` is a signed header;
+//!   `x-sdk-date` must be signed and within 15 minutes.
 //!   Alternatively the configured `X-Auth-Token` is accepted. Otherwise 401
 //!   `{"error_code":"APIGW.0301","error_msg":…,"request_id":…}`. SWR answers carry `X-Request-Id`.
 //! - Not emulated: Huawei's lock-out of a key after five bad signatures (tests would trip it).
+//!
+//! The official Huawei SWR Python SDK (`huaweicloudsdkswr`) lists the emulator completely, with
+//! every field of its models present: `tests/huawei_sdk.rs` runs `tests/sdk/huawei_sdk_lists_emulator.py`
+//! when `REGINV_TEST_HUAWEI_SDK_PYTHON` names a python with the SDK (`tests/sdk/huawei_sdk_venv.sh DIR`).
 //!
 //! ## Paging, and the choices the vendor documents leave open
 //!
@@ -115,9 +153,13 @@
 //! 1. **Latency**: `latency` plus up to `latency_jitter` (drawn per request), for every request
 //!    under a vendor prefix, errors included.
 //! 2. **Authentication** (above). Rejected requests never see faults.
-//! 3. **Rate limit**: with `rate_limit_per_second = Some(n)`, each credential (NCR access key, SWR
-//!    access key, or the token) may make `n` requests per one-second window (fixed windows counted
-//!    from the server's start); more get the vendor's 429 with `Retry-After: retry_after_secs`.
+//! 3. **Rate limit**, like an API gateway's: with `rate_limit_per_second = Some(n)`
+//!    ([`EmulatorBuilder::rate_limit`], `--rate-limit`), each credential (NCR access key, SWR
+//!    access key, or the token) has a token bucket of `rate_limit_burst` tokens (default `n`;
+//!    [`EmulatorBuilder::rate_limit_burst`], `--burst`), full at its first request and refilled
+//!    at `n` a second; a request takes a token, and one that finds none gets the vendor's 429
+//!    (NCR `420`, SWR `APIGW.0308`) with `Retry-After: retry_after_secs`
+//!    ([`EmulatorBuilder::retry_after_secs`], `--retry-after`).
 //! 4. **Random faults**, in the order throttle (429 + `Retry-After`), server error (500, 502 or
 //!    503), drop (the connection is closed with no response at all: the client sees a
 //!    connection error), truncate (a 2xx whose body is cut to half its length, with a
@@ -142,7 +184,9 @@
 //!
 //! [`Fixture`] is plain serde data, loadable from and savable to JSON ([`Fixture::load`],
 //! [`Fixture::save`]); see the [`fixture`] module for the format. [`Fixture::sample`] is a small
-//! hand-written company (used by `reginv demo`); [`Fixture::generate`] makes deterministic data
+//! hand-written company (used by `reginv demo`) with one of each condition a registry audit
+//! looks for (a public registry and repository, scan on push off, a disconnected NCR registry,
+//! unscanned, oversized, stale and never-pulled tags, mutable tags, empty repositories); [`Fixture::generate`] makes deterministic data
 //! of any size with names containing `/`, `.`, `-` and `_`, 0 or more tags per repository,
 //! multi-platform tags, times over years, public and private repositories.
 //!
@@ -162,7 +206,7 @@
 //! - `--fault-rate P` spreads P evenly over 429, 5xx, drop and truncate (P/4 each);
 //!   `--throttle-rate`, `--server-error-rate`, `--drop-rate` and `--truncate-rate` override a
 //!   share. Also `--latency-ms`, `--jitter-ms`, `--retry-after`, `--max-consecutive-faults`,
-//!   `--rate-limit`, `--total-skew`, `--ncp-max-page-size` and the credentials.
+//!   `--rate-limit`, `--burst`, `--total-skew`, `--ncp-max-page-size` and the credentials.
 //! - It prints its URLs and its own throwaway credentials; with `--json`, exactly one JSON line
 //!   on stdout: `{"base_url":…,"ncp":{"endpoint","access_key","secret_key"},"swr":{"endpoint",
 //!   "access_key","secret_key","token"},"fixture":{counts}}`. It runs until Ctrl-C or SIGTERM.
@@ -177,6 +221,7 @@ mod error;
 mod faults;
 pub mod fixture;
 mod ncr;
+mod oci;
 mod reply;
 mod server;
 mod stats;
@@ -188,6 +233,7 @@ pub use fixture::{
     Fixture, FixtureSizes, NcpImage, NcpPlatformImage, NcpRegistry, NcpTag, SwrFixture,
     SwrNamespace, SwrRepo, SwrTag,
 };
+pub use oci::OciAuth;
 pub use server::{
     Emulator, EmulatorBuilder, DEFAULT_NCP_ACCESS_KEY, DEFAULT_NCP_MAX_PAGE_SIZE,
     DEFAULT_NCP_SECRET_KEY, DEFAULT_SWR_ACCESS_KEY, DEFAULT_SWR_SECRET_KEY, DEFAULT_SWR_TOKEN,

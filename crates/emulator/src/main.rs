@@ -1,5 +1,6 @@
-//! The `reginv-emulator` binary: serves NCR API v2 and SWR `/v2/manage` on a local port until
-//! Ctrl-C or SIGTERM, printing its URLs and (throwaway) credentials.
+//! The `reginv-emulator` binary: serves NCR API v2, SWR `/v2/manage` and the OCI Distribution
+//! read API on a local port until Ctrl-C or SIGTERM, printing its URLs and (throwaway)
+//! credentials.
 //!
 //! ```text
 //! reginv-emulator --listen 127.0.0.1:8080 --seed 7 --repos 500 --tags 12 --latency-ms 20 --fault-rate 0.05
@@ -17,11 +18,12 @@ use std::time::Duration;
 use clap::Parser;
 use reginv_core::{AccessKeyPair, SecretString};
 use reginv_emulator::{
-    Emulator, Faults, Fixture, FixtureSizes, DEFAULT_NCP_ACCESS_KEY, DEFAULT_NCP_MAX_PAGE_SIZE,
-    DEFAULT_NCP_SECRET_KEY, DEFAULT_SWR_ACCESS_KEY, DEFAULT_SWR_SECRET_KEY, DEFAULT_SWR_TOKEN,
+    Emulator, Faults, Fixture, FixtureSizes, OciAuth, DEFAULT_NCP_ACCESS_KEY,
+    DEFAULT_NCP_MAX_PAGE_SIZE, DEFAULT_NCP_SECRET_KEY, DEFAULT_SWR_ACCESS_KEY,
+    DEFAULT_SWR_SECRET_KEY, DEFAULT_SWR_TOKEN,
 };
 
-/// A local server of the NAVER Cloud NCR v2 and Huawei Cloud SWR /v2/manage APIs.
+/// A local server of the NAVER Cloud NCR v2, Huawei Cloud SWR /v2/manage and OCI Distribution APIs.
 #[derive(Debug, Parser)]
 #[command(name = "reginv-emulator", version, about)]
 struct Args {
@@ -100,9 +102,14 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     max_consecutive_faults: u32,
 
-    /// Requests per second allowed per credential; more get 429.
-    #[arg(long)]
+    /// Throttle like an API gateway: requests per second allowed per credential (a token
+    /// bucket); more get the vendor's 429 with --retry-after.
+    #[arg(long, value_name = "RPS")]
     rate_limit: Option<u32>,
+
+    /// With --rate-limit: how many requests a credential may send at once (default: RPS).
+    #[arg(long, value_name = "N", requires = "rate_limit")]
+    burst: Option<u32>,
 
     /// Added to every announced total (NCR count, SWR Content-Range total), to emulate a lying server.
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
@@ -132,12 +139,34 @@ struct Args {
     #[arg(long, default_value = DEFAULT_SWR_TOKEN)]
     swr_token: String,
 
+    /// How the OCI Distribution API (/v2/…) authenticates: anonymous, basic (HTTP Basic), or
+    /// token (401 + WWW-Authenticate: Bearer, tokens from /oci/token for HTTP Basic).
+    #[arg(long, value_name = "MODE", default_value = "anonymous", value_parser = ["anonymous", "basic", "token"])]
+    oci_auth: String,
+
+    /// The OCI user name (with --oci-auth basic or token).
+    #[arg(long, default_value = "reginv")]
+    oci_username: String,
+
+    /// The OCI password (with --oci-auth basic or token).
+    #[arg(long, default_value = "emulator-oci-password")]
+    oci_password: String,
+
     /// Print exactly one JSON line with the URLs and credentials on stdout (for harnesses).
     #[arg(long)]
     json: bool,
 }
 
 impl Args {
+    fn oci_auth(&self) -> OciAuth {
+        let (username, password) = (self.oci_username.clone(), self.oci_password.clone());
+        match self.oci_auth.as_str() {
+            "basic" => OciAuth::Basic { username, password },
+            "token" => OciAuth::Token { username, password },
+            _ => OciAuth::Anonymous,
+        }
+    }
+
     fn fixture(&self) -> Result<Fixture, String> {
         if let Some(path) = &self.fixture {
             return Fixture::load(path).map_err(|e| e.to_string());
@@ -165,6 +194,7 @@ impl Args {
             retry_after_secs: self.retry_after,
             max_consecutive_faults: self.max_consecutive_faults,
             rate_limit_per_second: self.rate_limit,
+            rate_limit_burst: self.burst,
             total_skew: self.total_skew,
             ..Faults::none()
         }
@@ -242,6 +272,7 @@ async fn run(args: Args) -> Result<(), String> {
         ))
         .swr_token(SecretString::new(args.swr_token.clone()))
         .ncp_max_page_size(args.ncp_max_page_size)
+        .oci_auth(args.oci_auth())
         .start()
         .await
         .map_err(|e| e.to_string())?;
@@ -263,6 +294,12 @@ async fn run(args: Args) -> Result<(), String> {
                 "secret_key": swr.secret_key.expose(),
                 "token": emulator.swr_token().expose(),
             },
+            "oci": {
+                "endpoint": emulator.oci_endpoint(),
+                "auth": args.oci_auth,
+                "username": args.oci_username,
+                "password": args.oci_password,
+            },
             "fixture": counts,
         });
         println!("{line}");
@@ -282,6 +319,17 @@ async fn run(args: Args) -> Result<(), String> {
         println!("  access key (AK): {}", swr.access_key);
         println!("  secret key (SK): {}", swr.secret_key.expose());
         println!("  X-Auth-Token:    {}", emulator.swr_token().expose());
+        println!(
+            "OCI Distribution (/v2/): {}  (repositories registry/name; auth {})",
+            emulator.oci_endpoint(),
+            args.oci_auth
+        );
+        if args.oci_auth != "anonymous" {
+            println!(
+                "  user: {}  password: {}",
+                args.oci_username, args.oci_password
+            );
+        }
         println!();
         println!("data: {counts}");
         println!("Ctrl-C or SIGTERM stops the server.");

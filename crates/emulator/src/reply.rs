@@ -9,17 +9,31 @@ use axum::response::Response;
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
+    pub(crate) content_type: String,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
+    /// For an answer to `HEAD`: the `Content-Length` of the `GET` answer (the body is empty).
+    pub(crate) head_length: Option<usize>,
 }
 
 impl Reply {
     /// A JSON response.
     pub(crate) fn json(status: u16, value: &serde_json::Value) -> Reply {
+        Reply::bytes(
+            status,
+            "application/json;charset=UTF-8",
+            value.to_string().into_bytes(),
+        )
+    }
+
+    /// A response with these exact bytes and `Content-Type`.
+    pub(crate) fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
         Reply {
             status,
+            content_type: content_type.to_string(),
             headers: Vec::new(),
-            body: value.to_string().into_bytes(),
+            body,
+            head_length: None,
         }
     }
 
@@ -47,15 +61,14 @@ impl Reply {
 
     /// The HTTP response; `Content-Length` is always the length of the body sent.
     pub(crate) fn into_response(self) -> Response {
-        let len = self.body.len();
+        let len = self.head_length.unwrap_or(self.body.len());
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json;charset=UTF-8"),
-        );
+        if let Ok(value) = HeaderValue::from_str(&self.content_type) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {

@@ -27,6 +27,7 @@ use crate::error::EmulatorError;
 use crate::faults::{mix, Fault, FaultState, Faults};
 use crate::fixture::Fixture;
 use crate::ncr::NcrApi;
+use crate::oci::{OciApi, OciAuth};
 use crate::reply::Reply;
 use crate::stats::EmulatorStats;
 use crate::swr::SwrApi;
@@ -62,12 +63,14 @@ struct Shared {
     request_seq: AtomicU64,
     ncr: NcrApi,
     swr: SwrApi,
+    oci: OciApi,
 }
 
 impl Shared {
-    /// The mounted APIs, asked in this order whether a request is theirs.
-    fn apis(&self) -> [&dyn Mounted; 2] {
-        [&self.ncr, &self.swr]
+    /// The mounted APIs, asked in this order whether a request is theirs (SWR's `/v2/manage`
+    /// before the OCI API's `/v2/`).
+    fn apis(&self) -> [&dyn Mounted; 3] {
+        [&self.ncr, &self.swr, &self.oci]
     }
 
     fn record(&self, route: &str, status: u16) {
@@ -156,7 +159,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Some(routed) => dispatch(shared, routed.as_ref(), &received).await,
         None => Outcome::Reply(Reply::json(
             404,
-            &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/… and /v2/manage/…"}),
+            &serde_json::json!({"error": "not found", "details": "the emulator serves /ncr/{api,sgn-api,jpn-api}/v2/…, /v2/manage/…, the OCI /v2/… and /oci/token"}),
         )),
     };
     match outcome {
@@ -365,6 +368,16 @@ impl Emulator {
         self.base_url()
     }
 
+    /// The OCI Distribution endpoint (the base URL; clients append `/v2/…`).
+    pub fn oci_endpoint(&self) -> String {
+        self.base_url()
+    }
+
+    /// How the OCI Distribution API authenticates.
+    pub fn oci_auth(&self) -> OciAuth {
+        self.shared.oci.auth.clone()
+    }
+
     /// The NCR credentials the server accepts.
     pub fn ncp_credentials(&self) -> AccessKeyPair {
         self.shared.ncr.credentials.clone()
@@ -441,6 +454,10 @@ pub struct EmulatorBuilder {
     swr_credentials: AccessKeyPair,
     swr_token: SecretString,
     ncp_max_page_size: u32,
+    rate_limit: Option<u32>,
+    rate_limit_burst: Option<u32>,
+    retry_after_secs: Option<u64>,
+    oci_auth: OciAuth,
 }
 
 impl Default for EmulatorBuilder {
@@ -453,6 +470,10 @@ impl Default for EmulatorBuilder {
             swr_credentials: AccessKeyPair::new(DEFAULT_SWR_ACCESS_KEY, DEFAULT_SWR_SECRET_KEY),
             swr_token: SecretString::new(DEFAULT_SWR_TOKEN),
             ncp_max_page_size: DEFAULT_NCP_MAX_PAGE_SIZE,
+            rate_limit: None,
+            rate_limit_burst: None,
+            retry_after_secs: None,
+            oci_auth: OciAuth::Anonymous,
         }
     }
 }
@@ -501,9 +522,48 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How the OCI Distribution API authenticates (default [`OciAuth::Anonymous`]).
+    pub fn oci_auth(mut self, auth: OciAuth) -> Self {
+        self.oci_auth = auth;
+        self
+    }
+
+    /// Throttles like an API gateway: each credential may send `per_second` requests a second
+    /// on average, in bursts of up to [`rate_limit_burst`](Self::rate_limit_burst) (a token
+    /// bucket); beyond that, the vendor's 429 with `Retry-After`. Sets
+    /// [`Faults::rate_limit_per_second`], over what [`faults`](Self::faults) says.
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// The size of each credential's token bucket (default: the rate itself). Sets
+    /// [`Faults::rate_limit_burst`], over what [`faults`](Self::faults) says.
+    pub fn rate_limit_burst(mut self, burst: u32) -> Self {
+        self.rate_limit_burst = Some(burst);
+        self
+    }
+
+    /// The `Retry-After` of every 429, in seconds (default 0). Sets
+    /// [`Faults::retry_after_secs`], over what [`faults`](Self::faults) says.
+    pub fn retry_after_secs(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
     /// Checks the fixture, binds the socket and starts serving in the current Tokio runtime.
     pub async fn start(self) -> Result<Emulator, EmulatorError> {
         let fixture = self.fixture.unwrap_or_else(Fixture::sample);
+        let mut faults = self.faults;
+        if let Some(rate) = self.rate_limit {
+            faults.rate_limit_per_second = Some(rate);
+        }
+        if let Some(burst) = self.rate_limit_burst {
+            faults.rate_limit_burst = Some(burst);
+        }
+        if let Some(secs) = self.retry_after_secs {
+            faults.retry_after_secs = secs;
+        }
         fixture.validate()?;
         let listener =
             TcpListener::bind(self.listen)
@@ -520,7 +580,7 @@ impl EmulatorBuilder {
             })?;
         let shared = Arc::new(Shared {
             fixture: RwLock::new(fixture),
-            faults: Mutex::new(FaultState::new(self.faults)),
+            faults: Mutex::new(FaultState::new(faults)),
             stats: Mutex::new(EmulatorStats::default()),
             in_flight: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
@@ -532,6 +592,7 @@ impl EmulatorBuilder {
                 credentials: self.swr_credentials,
                 token: self.swr_token,
             },
+            oci: OciApi::new(self.oci_auth),
         });
         let router = Router::new().fallback(handle).with_state(shared.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -345,3 +345,69 @@ async fn faults_change_at_runtime_and_latency_applies() {
     assert_eq!(stats.requests, 6);
     assert_eq!(stats.in_flight, 0);
 }
+
+/// The gateway-like limit from the builder: a burst of 2 per credential, then 1 a second, in
+/// each vendor's 429 shape with the configured `Retry-After`. Only the burst is asserted exactly
+/// (a bucket never holds more); the refill is checked by the unit test with a controlled clock.
+#[tokio::test]
+async fn builder_rate_limit_is_a_token_bucket_per_credential() {
+    let emu = Emulator::builder()
+        .faults(Faults {
+            retry_after_secs: 1,
+            ..Faults::none()
+        })
+        .rate_limit(1)
+        .rate_limit_burst(2)
+        .retry_after_secs(9)
+        .start()
+        .await
+        .unwrap();
+    assert_eq!(emu.faults().rate_limit_per_second, Some(1));
+    assert_eq!(emu.faults().rate_limit_burst, Some(2));
+    assert_eq!(emu.faults().retry_after_secs, 9);
+    let mut ncp = Vec::new();
+    for _ in 0..2 {
+        ncp.push(ncp_get(&emu, NCP_PATH).await.status);
+    }
+    assert_eq!(ncp, [200, 200], "a full bucket of 2");
+    // Requests far faster than one a second soon find the bucket empty.
+    let limited = loop {
+        let r = ncp_get(&emu, NCP_PATH).await;
+        if r.status == 429 {
+            break r;
+        }
+        assert_eq!(r.status, 200);
+        assert!(emu.stats().requests < 50, "never throttled");
+    };
+    assert_eq!(limited.json()["error"]["errorCode"], "420");
+    assert_eq!(limited.header("retry-after").as_deref(), Some("9"));
+
+    // The SWR token is another credential, with its own full bucket.
+    let token = HuaweiSigner::token(emu.swr_token());
+    for _ in 0..2 {
+        let r = send(swr_request(&emu, &token, SWR_PATH, chrono::Utc::now()))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let limited = loop {
+        let r = send(swr_request(&emu, &token, SWR_PATH, chrono::Utc::now()))
+            .await
+            .unwrap();
+        if r.status == 429 {
+            break r;
+        }
+        assert!(emu.stats().requests < 100, "never throttled");
+    };
+    assert_eq!(limited.json()["error_code"], "APIGW.0308");
+    assert_eq!(limited.header("retry-after").as_deref(), Some("9"));
+    assert!(limited.header("x-request-id").is_some());
+    let stats = emu.stats();
+    assert!(stats.rate_limited >= 2);
+    assert_eq!(stats.status_total(429), stats.rate_limited);
+    assert_eq!(stats.faults_injected, 0);
+
+    // set_faults without a limit lifts it.
+    emu.set_faults(Faults::none());
+    assert_eq!(ncp_get(&emu, NCP_PATH).await.status, 200);
+}

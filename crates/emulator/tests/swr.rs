@@ -393,3 +393,193 @@ async fn bad_signatures_stale_dates_and_tokens() {
     let r = client().get(url(&emu, path).as_str()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn repository_detail_has_creator_id_and_internal_paths_differ() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let d = swr_get(&emu, "/v2/manage/namespaces/acme/repos/team$app")
+        .await
+        .json();
+    let creator_id = d["creator_id"].as_str().unwrap();
+    assert_eq!(creator_id.len(), 32, "{creator_id}");
+    assert!(creator_id.bytes().all(|b| b.is_ascii_hexdigit()));
+    // The same creator, the same id; the detail now declares all 18 fields of the SDK's model.
+    let other = swr_get(&emu, "/v2/manage/namespaces/acme/repos/busybox")
+        .await
+        .json();
+    assert_eq!(other["creator_id"], d["creator_id"]);
+    assert_eq!(d.as_object().unwrap().len(), 18, "{d}");
+    let path = d["path"].as_str().unwrap();
+    let internal = d["internal_path"].as_str().unwrap();
+    assert_eq!(path, "swr.ap-southeast-1.myhuaweicloud.com/acme/team/app");
+    assert_ne!(internal, path);
+    assert!(internal.ends_with(":20202/acme/team/app"), "{internal}");
+    let item = &swr_get(&emu, "/v2/manage/repos?name=team").await.json()[0];
+    assert_eq!(item["internal_path"], internal);
+    assert_ne!(item["internal_path"], item["path"]);
+    let tag = &swr_get(&emu, "/v2/manage/namespaces/acme/repos/team$app/tags")
+        .await
+        .json()[0];
+    assert_eq!(
+        tag["internal_path"].as_str().unwrap(),
+        format!("{internal}:v1.0.0")
+    );
+}
+
+/// The SDK's signer decodes the whole path before splitting it: `team%2Fapp` is signed as the
+/// two segments `team/app`, and the emulator (like the real gateway) verifies it that way.
+#[tokio::test]
+async fn a_path_with_percent_2f_verifies_as_the_sdk_signs_it() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let signer = HuaweiSigner::aksk(emu.swr_credentials());
+    let sent = "/v2/manage/namespaces/acme/repos/team%2Fapp/tags?limit=10&offset=0";
+    let mut req = swr_request(
+        &emu,
+        &signer,
+        "/v2/manage/namespaces/acme/repos/team/app/tags?limit=10&offset=0",
+        Utc::now(),
+    );
+    req.url = url(&emu, sent);
+    let r = send(req).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
+    // A signature over the still-encoded segment is not what the gateway computes.
+    let r = send(swr_request(&emu, &signer, sent, Utc::now()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 401, "{}", r.body);
+}
+
+/// A hand-made `SDK-HMAC-SHA256` signature over `payload_hash` (not the body's hash), signing
+/// `host`, `x-sdk-date` and the `extra` headers.
+fn sign_with_payload_hash(
+    emu: &Emulator,
+    path: &str,
+    extra: &[(&'static str, &str)],
+    payload_hash: &str,
+) -> reginv_core::http::SignableRequest {
+    use reginv_huawei::signing::{
+        canonical_headers, canonical_uri, format_sdk_date, signature, string_to_sign,
+    };
+    let mut req = swr_request(
+        emu,
+        &HuaweiSigner::token(SecretString::new("unused")),
+        path,
+        Utc::now(),
+    );
+    req.headers.remove("x-auth-token");
+    let date = format_sdk_date(Utc::now());
+    let host = format!("127.0.0.1:{}", emu.local_addr().port());
+    let mut signed = vec![
+        ("host".to_string(), host),
+        ("x-sdk-date".to_string(), date.clone()),
+    ];
+    for (k, v) in extra {
+        signed.push((k.to_string(), v.to_string()));
+        req.headers.insert(*k, v.parse().unwrap());
+    }
+    let (block, names) = canonical_headers(&signed);
+    let canonical = format!(
+        "GET\n{}\n\n{block}\n{names}\n{payload_hash}",
+        canonical_uri(path)
+    );
+    let credentials = emu.swr_credentials();
+    let sig = signature(&credentials.secret_key, &string_to_sign(&date, &canonical));
+    req.headers.insert("x-sdk-date", date.parse().unwrap());
+    req.headers.insert(
+        "authorization",
+        format!(
+            "SDK-HMAC-SHA256 Access={}, SignedHeaders={names}, Signature={sig}",
+            credentials.access_key
+        )
+        .parse()
+        .unwrap(),
+    );
+    req
+}
+
+#[tokio::test]
+async fn unsigned_payload_is_honoured_only_when_signed() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let path = "/v2/manage/namespaces";
+    let header = [("x-sdk-content-sha256", "UNSIGNED-PAYLOAD")];
+    let mut req = sign_with_payload_hash(&emu, path, &header, "UNSIGNED-PAYLOAD");
+    req.body = b"a body the signature does not cover".to_vec();
+    let r = send(req).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Not signed: the header is ignored, the body's hash was expected.
+    let mut req = sign_with_payload_hash(&emu, path, &[], "UNSIGNED-PAYLOAD");
+    req.headers
+        .insert("x-sdk-content-sha256", "UNSIGNED-PAYLOAD".parse().unwrap());
+    req.body = b"a body the signature does not cover".to_vec();
+    assert_eq!(send(req).await.unwrap().status, 401);
+    // Signed, but another value: the body's hash is expected.
+    let mut req = sign_with_payload_hash(
+        &emu,
+        path,
+        &[("x-sdk-content-sha256", "something-else")],
+        "UNSIGNED-PAYLOAD",
+    );
+    req.body = b"a body".to_vec();
+    assert_eq!(send(req).await.unwrap().status, 401);
+}
+
+#[tokio::test]
+async fn legacy_filter_query_of_repos() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let filter = |f: &str| format!("/v2/manage/repos?filter={}", f.replace('|', "%7C"));
+    let r = swr_get(&emu, &filter("namespace::acme-data|limit::1|offset::1")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.content_range().as_deref(), Some("1-1/2"));
+    assert_eq!(r.json()[0]["name"], "postgres-backup");
+    let r = swr_get(&emu, &filter("name::team|namespace::acme")).await;
+    let names: Vec<Value> = r.json().as_array().unwrap().clone();
+    assert_eq!(names.len(), 1);
+    assert_eq!(names[0]["name"], "team/app");
+    assert!(r.content_range().is_none(), "no limit/offset in the filter");
+    // The filter wins over the plain parameters.
+    let r = swr_get(
+        &emu,
+        &format!("{}&namespace=acme-data&limit=1", filter("name::busybox")),
+    )
+    .await;
+    assert_eq!(r.json().as_array().unwrap().len(), 1);
+    assert_eq!(r.json()[0]["name"], "busybox");
+    let r = swr_get(
+        &emu,
+        &filter("order_column::name|order_type::asc|category::linux"),
+    )
+    .await;
+    assert_eq!(r.json()[0]["name"], "busybox");
+    // Tags take it too.
+    let r = swr_get(
+        &emu,
+        &format!(
+            "/v2/manage/namespaces/acme/repos/team$app/tags?filter={}",
+            "limit::2%7Coffset::0"
+        ),
+    )
+    .await;
+    assert_eq!(r.content_range().as_deref(), Some("0-1/3"));
+    let r = swr_get(&emu, &filter("namespace:acme")).await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()[0]["errorCode"]
+        .as_str()
+        .unwrap()
+        .starts_with("SVCSTG.SWR.400"));
+}
+
+#[tokio::test]
+async fn spaces_in_query_values_as_percent_20_verify() {
+    let emu = Emulator::builder().start().await.unwrap();
+    let r = swr_get(
+        &emu,
+        "/v2/manage/repos?name=no%20such%20name&limit=10&offset=0",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), serde_json::json!([]));
+    assert_eq!(r.content_range().as_deref(), Some("*/0"));
+    let r = swr_get(&emu, "/v2/manage/repos?description=Order%20service").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}

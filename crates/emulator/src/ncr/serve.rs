@@ -119,7 +119,7 @@ fn registry_json(region: &str, reg: &NcpRegistry) -> Value {
         "private_id": registry_private_id(region, reg),
         "public_reg_status": reg.public,
         "scan_on_push_enabled": reg.scan_on_push,
-        "status": "running",
+        "status": reg.status_text(),
     })
 }
 
@@ -324,6 +324,7 @@ pub(crate) fn create_registry(
             private_end_point: format!("{}.{region}.private-ncr.ntruss.com", private_id(name)),
             public: false,
             scan_on_push: false,
+            status: String::new(),
             images: Vec::new(),
         });
     Reply::json(

@@ -3,11 +3,14 @@
 
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
+use percent_encoding::percent_decode_str;
 use reginv_core::{AccessKeyPair, SecretString};
 use reginv_huawei::signing::{
-    canonical_request, parse_sdk_date, signature, signed_header_values, string_to_sign,
-    Authorization, AUTH_TOKEN_HEADER, DATE_HEADER,
+    canonical_headers, canonical_query, encode, parse_sdk_date, query_pairs, signature,
+    signed_header_values, string_to_sign, Authorization, AUTH_TOKEN_HEADER, DATE_HEADER,
+    EMPTY_BODY_SHA256,
 };
+use sha2::{Digest, Sha256};
 
 use crate::api::{header, same};
 
@@ -16,6 +19,12 @@ const SWR_MAX_SKEW_SECS: i64 = 15 * 60;
 
 /// The credential name used for SWR token authentication in fault keys and rate limits.
 pub(crate) const TOKEN_CREDENTIAL: &str = "token";
+
+/// The header a signer sets to say which payload hash it signed.
+const CONTENT_SHA256_HEADER: &str = "x-sdk-content-sha256";
+
+/// The payload hash a signer may sign instead of the body's.
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// The request as received, for SWR verification.
 pub(crate) struct SwrRequest<'a> {
@@ -61,21 +70,69 @@ pub(crate) fn verify_swr(
         return Err("unknown access key".to_string());
     }
     let signed = signed_header_values(request.headers, &auth.signed_headers);
-    let (canonical, _) = canonical_request(
-        request.method,
-        request.raw_path,
-        &reginv_huawei::signing::query_pairs(request.raw_query),
-        &signed,
-        request.body,
-    );
-    let expected = signature(
-        &credentials.secret_key,
-        &string_to_sign(date_text.trim(), &canonical),
-    );
-    if !same(&auth.signature.to_ascii_lowercase(), &expected) {
+    let given = auth.signature.to_ascii_lowercase();
+    let matches = payload_hashes(request, &auth.signed_headers)
+        .iter()
+        .any(|payload| {
+            let canonical = canonical_request(request, &signed, payload);
+            let expected = signature(
+                &credentials.secret_key,
+                &string_to_sign(date_text.trim(), &canonical),
+            );
+            same(&given, &expected)
+        });
+    if !matches {
         return Err("signature mismatch".to_string());
     }
     Ok(auth.access)
+}
+
+/// The canonical URI as the official SDKs' signer builds it: the whole path percent-decoded,
+/// *then* split on `/`, each segment encoded, with a trailing `/`. A `%2F` inside a segment is
+/// therefore signed as a `/` (a segment boundary), as the real gateway expects.
+fn canonical_uri(raw_path: &str) -> String {
+    let decoded = percent_decode_str(raw_path).decode_utf8_lossy();
+    let mut uri = decoded.split('/').map(encode).collect::<Vec<_>>().join("/");
+    if !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// The payload hashes a signature may have been taken over: the body's (the empty body's for
+/// none), and `UNSIGNED-PAYLOAD` when the signer signed `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`
+/// for a body (the SDKs do for non-JSON bodies).
+fn payload_hashes(request: &SwrRequest<'_>, signed_headers: &[String]) -> Vec<String> {
+    let mut hashes = vec![if request.body.is_empty() {
+        EMPTY_BODY_SHA256.to_string()
+    } else {
+        hex::encode(Sha256::digest(request.body))
+    }];
+    let unsigned_payload = signed_headers.iter().any(|h| h == CONTENT_SHA256_HEADER)
+        && header(request.headers, CONTENT_SHA256_HEADER)
+            .is_some_and(|v| v.trim() == UNSIGNED_PAYLOAD);
+    if unsigned_payload {
+        hashes.push(UNSIGNED_PAYLOAD.to_string());
+    }
+    hashes
+}
+
+/// `METHOD \n uri \n query \n headers \n signed-headers \n payload-hash`.
+fn canonical_request(
+    request: &SwrRequest<'_>,
+    signed: &[(String, String)],
+    payload_hash: &str,
+) -> String {
+    let (header_block, signed_names) = canonical_headers(signed);
+    format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        request.method.to_ascii_uppercase(),
+        canonical_uri(request.raw_path),
+        canonical_query(&query_pairs(request.raw_query)),
+        header_block,
+        signed_names,
+        payload_hash
+    )
 }
 
 #[cfg(test)]

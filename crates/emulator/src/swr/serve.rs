@@ -28,6 +28,43 @@ fn host(swr: &SwrFixture) -> String {
     format!("swr.{}.myhuaweicloud.com", swr.region)
 }
 
+/// The registry address inside the region's VPCs (`internal_path`): an address and port of the
+/// service network, not the public host, as on the real service.
+fn internal_host(swr: &SwrFixture) -> String {
+    let h = mix(0x0049_4e54, &swr.region, 0);
+    format!("10.125.{}.{}:20202", (h >> 8) % 256, h % 254 + 1)
+}
+
+/// A user id (32 hex digits, as IAM's) derived from a user name.
+fn user_id(name: &str) -> String {
+    format!(
+        "{:016x}{:016x}",
+        mix(0x0055_5352, name, 0),
+        mix(0x0055_5352, name, 1)
+    )
+}
+
+/// The query a listing answers: the legacy `filter=key::value|key::value` parameter when sent
+/// (it wins over every plain parameter), else the plain parameters.
+fn effective_query(query: &[(String, String)]) -> Result<Vec<(String, String)>, Reply> {
+    let Some(filter) = param(query, "filter") else {
+        return Ok(query.to_vec());
+    };
+    filter
+        .split('|')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            part.split_once("::")
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| {
+                    bad_request(format!(
+                        "filter must be key::value pairs joined by '|', got {part:?}"
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query
         .iter()
@@ -119,6 +156,7 @@ fn ordering(query: &[(String, String)]) -> Result<Option<(String, bool)>, Reply>
 
 fn repo_item(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo, total: u64) -> Value {
     let path = format!("{}/{}/{}", host(swr), ns.name, repo.name);
+    let internal_path = format!("{}/{}/{}", internal_host(swr), ns.name, repo.name);
     json!({
         "name": repo.name,
         "category": repo.category,
@@ -132,7 +170,7 @@ fn repo_item(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo, total: u64) ->
         "logo": "",
         "url": "",
         "path": path,
-        "internal_path": path,
+        "internal_path": internal_path,
         "domain_name": swr.domain_name,
         "namespace": ns.name,
         "tags": repo.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
@@ -143,12 +181,14 @@ fn repo_item(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo, total: u64) ->
 
 fn repo_detail(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo) -> Value {
     let path = format!("{}/{}/{}", host(swr), ns.name, repo.name);
+    let internal_path = format!("{}/{}/{}", internal_host(swr), ns.name, repo.name);
     json!({
         "id": id(&[&ns.name, &repo.name]),
         "ns_id": id(&[&ns.name]),
         "name": repo.name,
         "category": repo.category,
         "description": repo.description,
+        "creator_id": user_id(&ns.creator_name),
         "creator_name": ns.creator_name,
         "size": repo.size,
         "is_public": repo.is_public,
@@ -156,7 +196,7 @@ fn repo_detail(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo) -> Value {
         "num_download": repo.num_download,
         "url": "",
         "path": path,
-        "internal_path": path,
+        "internal_path": internal_path,
         "created": time(&repo.created),
         "updated": time(&repo.updated),
         "domain_id": id(&[&swr.domain_name]).to_string(),
@@ -166,6 +206,13 @@ fn repo_detail(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo) -> Value {
 
 fn tag_item(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo, tag: &SwrTag) -> Value {
     let path = format!("{}/{}/{}:{}", host(swr), ns.name, repo.name, tag.name);
+    let internal_path = format!(
+        "{}/{}/{}:{}",
+        internal_host(swr),
+        ns.name,
+        repo.name,
+        tag.name
+    );
     json!({
         "id": id(&[&ns.name, &repo.name, &tag.name]),
         "repo_id": id(&[&ns.name, &repo.name]),
@@ -175,7 +222,7 @@ fn tag_item(swr: &SwrFixture, ns: &SwrNamespace, repo: &SwrRepo, tag: &SwrTag) -
         "digest": tag.digest,
         "schema": tag.schema,
         "path": path,
-        "internal_path": path,
+        "internal_path": internal_path,
         "size": tag.size,
         "is_trusted": tag.is_trusted,
         "created": time(&tag.created),
@@ -256,6 +303,7 @@ pub(crate) fn read(
 }
 
 fn list_repos(swr: &SwrFixture, query: &[(String, String)], skew: i64) -> Result<Reply, Reply> {
+    let query = &effective_query(query)?;
     let win = window(query)?;
     let order = ordering(query)?;
     let ns_filter = param(query, "namespace").filter(|s| !s.is_empty());
@@ -315,6 +363,7 @@ fn list_tags(
     query: &[(String, String)],
     skew: i64,
 ) -> Result<Reply, Reply> {
+    let query = &effective_query(query)?;
     let win = window(query)?;
     let order = ordering(query)?;
     let tag_filter = param(query, "tag").filter(|s| !s.is_empty());
