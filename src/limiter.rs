@@ -1,7 +1,8 @@
-//! Request limits: a permit per request from a global and a per-source semaphore.
+//! Request limits: a permit per request from the source's adaptive limit and a global semaphore.
 //!
 //! [`LimitedProvider`] wraps a provider and implements [`RegistryProvider`] itself, holding
-//! one per-source and one global permit around every page or detail call. Every stream built
+//! a place within the source's [`AdaptiveLimit`] and one global permit around every page or
+//! detail call, and telling the adaptive limit how each call went. Every stream built
 //! on it (the core's [`RegistryProviderExt`](crate::RegistryProviderExt) streams included) is
 //! therefore limited per request, not per stream: a long listing never holds a permit while
 //! it waits for its consumer.
@@ -22,34 +23,42 @@ use async_trait::async_trait;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use crate::adaptive::{congestion_signals, AdaptiveLimit, Outcome};
 use crate::core::{
     Capabilities, Cursor, Error, ErrorKind, HttpStatsSnapshot, Page, PagingOptions, Registry,
     RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 
-/// A provider whose every request waits for a per-source and a global permit.
+/// A provider whose every request waits for a place within the source's adaptive limit and a
+/// global permit.
 #[derive(Debug)]
 pub(crate) struct LimitedProvider {
     inner: Arc<dyn RegistryProvider>,
     global: Arc<Semaphore>,
-    local: Arc<Semaphore>,
-    per_source: usize,
+    local: Arc<AdaptiveLimit>,
 }
 
 impl LimitedProvider {
-    /// Wraps `inner`: at most `per_source` of its requests in flight, and together with every
-    /// other provider sharing `global`, at most `global`'s permits.
+    /// Wraps `inner`: at most `per_source` of its requests in flight (the adaptive limit's
+    /// cap), and together with every other provider sharing `global`, at most `global`'s
+    /// permits.
     pub(crate) fn new(
         inner: Arc<dyn RegistryProvider>,
         global: Arc<Semaphore>,
         per_source: usize,
     ) -> Self {
+        let signals = congestion_signals(&inner.http_stats());
+        let local = AdaptiveLimit::new(inner.source().name.clone(), per_source, signals);
         LimitedProvider {
             inner,
             global,
-            local: Arc::new(Semaphore::new(per_source.max(1))),
-            per_source: per_source.max(1),
+            local,
         }
+    }
+
+    /// The source's concurrency limit now (where the adaptive limit stands).
+    pub(crate) fn concurrency_limit(&self) -> usize {
+        self.local.current()
     }
 
     /// Runs `request` on its own task once both permits are held: the source's own first, so
@@ -63,9 +72,12 @@ impl LimitedProvider {
         let (inner, local, global) = (self.inner.clone(), self.local.clone(), self.global.clone());
         let task = tokio::spawn(async move {
             let closed = |_| Error::new(ErrorKind::Unsupported, "the request limiter was closed");
-            let _local = local.acquire_owned().await.map_err(closed)?;
+            let place = local.acquire().await;
             let _global = global.acquire_owned().await.map_err(closed)?;
-            request(inner).await
+            let result = request(inner.clone()).await;
+            let signals = congestion_signals(&inner.http_stats());
+            local.record(&place, Outcome::of(&result), signals);
+            result
         });
         AbortOnDrop(task).await
     }
@@ -106,12 +118,12 @@ impl RegistryProvider for LimitedProvider {
         self.inner.capabilities()
     }
 
-    /// The provider's options, with as many pages in flight as the source may have requests:
-    /// once a first page announces the total, the pages after it are fetched concurrently
-    /// (each still taking its permits here).
+    /// The provider's options, with as many pages in flight as the source may ever have
+    /// requests (the adaptive limit's cap): once a first page announces the total, the pages
+    /// after it are fetched concurrently (each still taking its place here).
     fn paging_options(&self) -> PagingOptions {
         let options = self.inner.paging_options();
-        let concurrency = options.concurrency.max(self.per_source);
+        let concurrency = options.concurrency.max(self.local.cap());
         options.with_concurrency(concurrency)
     }
 
@@ -158,5 +170,94 @@ impl RegistryProvider for LimitedProvider {
         let repo = repo.clone();
         self.limited(move |p| async move { p.get_repository(&repo).await })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::core::ProviderKind;
+
+    /// A provider whose tag pages take 20 ms and whose client reports one throttled response
+    /// per page while `throttling` is set (as a client that was answered 429 and retried).
+    #[derive(Debug)]
+    struct Gateway {
+        source: Source,
+        throttling: std::sync::atomic::AtomicBool,
+        throttled: AtomicU64,
+    }
+
+    #[async_trait]
+    impl RegistryProvider for Gateway {
+        fn source(&self) -> &Source {
+            &self.source
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::default()
+        }
+        fn http_stats(&self) -> HttpStatsSnapshot {
+            let mut stats = HttpStatsSnapshot::default();
+            stats.throttled = self.throttled.load(Ordering::SeqCst);
+            stats
+        }
+        async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
+            Err(Error::unsupported("no registries"))
+        }
+        async fn repositories_page(
+            &self,
+            _: &RepositoryQuery,
+            _: Option<Cursor>,
+        ) -> Result<Page<Repository>> {
+            Err(Error::unsupported("no repositories"))
+        }
+        async fn tags_page(&self, _: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if self.throttling.load(Ordering::SeqCst) {
+                self.throttled.fetch_add(1, Ordering::SeqCst);
+            }
+            let cursor = Cursor::Page {
+                number: 1,
+                size: 10,
+            };
+            Ok(Page::new(Vec::new(), cursor, None, Some(0)))
+        }
+    }
+
+    /// Sends `n` tag requests, 64 at a time (more than any limit here).
+    async fn burst(limited: &Arc<LimitedProvider>, n: usize) {
+        let repo = RepositoryRef::new("r", "a");
+        futures::future::join_all((0..n).map(|_| {
+            let (limited, repo) = (limited.clone(), repo.clone());
+            async move { limited.tags_page(&repo, None).await.unwrap() }
+        }))
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_source_limit_grows_on_success_and_shrinks_on_throttling() {
+        let gateway = Arc::new(Gateway {
+            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
+            throttling: false.into(),
+            throttled: AtomicU64::new(0),
+        });
+        let global = Arc::new(Semaphore::new(64));
+        let limited = Arc::new(LimitedProvider::new(gateway.clone(), global, 48));
+        assert_eq!(limited.concurrency_limit(), crate::adaptive::INITIAL_LIMIT);
+        burst(&limited, 200).await;
+        assert_eq!(limited.concurrency_limit(), 48, "grown to the cap");
+        gateway.throttling.store(true, Ordering::SeqCst);
+        burst(&limited, 200).await;
+        let throttled = limited.concurrency_limit();
+        assert!(throttled < 8, "shrunk on throttling: {throttled}");
+        gateway.throttling.store(false, Ordering::SeqCst);
+        burst(&limited, 200).await;
+        let recovered = limited.concurrency_limit();
+        assert!(
+            recovered > throttled && recovered < 48,
+            "grows back, a step per round trip: {recovered}"
+        );
     }
 }

@@ -252,7 +252,11 @@ fn from_refuses_selection_options_and_bad_files() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("with --from"), "{}", stderr(&out));
     let out = reginv(dir.path(), &["report", "--from", "r.json"]);
-    assert_eq!(out.status.code(), Some(1), "--output is required (a usage error)");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--output is required (a usage error)"
+    );
     assert!(!dir.path().join("x.html").exists());
 }
 

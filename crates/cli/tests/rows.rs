@@ -196,11 +196,13 @@ fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
         .collect();
     let expected: usize = fixture.ncp.values().map(Vec::len).sum();
     assert_eq!(ncr.len(), expected);
-    for registry in ncr {
+    for registry in &ncr {
         assert!(registry["scan_on_push"].is_boolean(), "{registry}");
-        assert_eq!(registry["status"], "running", "{registry}");
+        // The sample has a disconnected registry too (an audit condition).
+        assert!(registry["status"].is_string(), "{registry}");
         assert!(registry["extra"].get("scan_on_push_enabled").is_none());
     }
+    assert!(ncr.iter().any(|r| r["status"] == "running"));
 }
 
 #[test]

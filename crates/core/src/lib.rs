@@ -60,4 +60,4 @@ pub use paging::{paginate, Cursor, Page, PageSize, PagingOptions};
 pub use provider::{
     Capabilities, RegistryProvider, RegistryProviderExt, RepositoryQuery, RepositoryRef,
 };
-pub use retry::RetryPolicy;
+pub use retry::{RetryBudget, RetryPolicy};
