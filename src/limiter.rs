@@ -18,12 +18,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::Semaphore;
+use futures::future::BoxFuture;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::adaptive::{congestion_signals, AdaptiveLimit, Outcome};
+use crate::adaptive::{congestion_signals, AdaptiveLimit, Outcome, Permit};
+use crate::core::{with_retry_wait_hook, RetryWaitHook};
 use crate::core::{
     Capabilities, Cursor, Error, ErrorKind, HttpStatsSnapshot, Page, PagingOptions, Registry,
     RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
@@ -73,13 +76,72 @@ impl LimitedProvider {
         let task = tokio::spawn(async move {
             let closed = |_| Error::new(ErrorKind::Unsupported, "the request limiter was closed");
             let place = local.acquire().await;
-            let _global = global.acquire_owned().await.map_err(closed)?;
-            let result = request(inner.clone()).await;
+            let permit = global.clone().acquire_owned().await.map_err(closed)?;
+            let held = Arc::new(Held {
+                local: local.clone(),
+                global,
+                places: std::sync::Mutex::new(Some((place, permit))),
+                paused: std::sync::Mutex::new(None),
+            });
+            let result = with_retry_wait_hook(held.clone(), request(inner.clone())).await;
             let signals = congestion_signals(&inner.http_stats());
-            local.record(&place, Outcome::of(&result), signals);
+            if let Some((place, _)) = held.take() {
+                local.record(&place, Outcome::of(&result), signals);
+            }
             result
         });
         AbortOnDrop(task).await
+    }
+}
+
+/// Waits before a retry shorter than this keep the request's places.
+const PAUSE_AT_LEAST: Duration = Duration::from_millis(250);
+
+/// The places one request holds: given back while it waits at least [`PAUSE_AT_LEAST`] to be
+/// retried (a request sleeping out a `Retry-After` holds no place other requests could use),
+/// taken again before its next attempt. Taking them again waits at most as long as the request
+/// slept, then the attempt goes without them: a request never waits for places forever (what it
+/// waits for could be held by requests waiting for something it holds, such as the client's
+/// one-at-a-time gate before the credentials are proven).
+struct Held {
+    local: Arc<AdaptiveLimit>,
+    global: Arc<Semaphore>,
+    places: std::sync::Mutex<Option<(Permit, OwnedSemaphorePermit)>>,
+    paused: std::sync::Mutex<Option<Duration>>,
+}
+
+impl Held {
+    fn take(&self) -> Option<(Permit, OwnedSemaphorePermit)> {
+        self.places.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl RetryWaitHook for Held {
+    fn pause(&self, wait: Duration) {
+        if wait < PAUSE_AT_LEAST {
+            return;
+        }
+        if let Some(places) = self.take() {
+            *self.paused.lock().unwrap_or_else(|p| p.into_inner()) = Some(wait);
+            drop(places);
+        }
+    }
+
+    fn resume(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let paused = self.paused.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let Some(wait) = paused else {
+                return;
+            };
+            let places = async {
+                let place = self.local.acquire().await;
+                let permit = self.global.clone().acquire_owned().await.ok()?;
+                Some((place, permit))
+            };
+            if let Ok(Some(places)) = tokio::time::timeout(wait, places).await {
+                *self.places.lock().unwrap_or_else(|p| p.into_inner()) = Some(places);
+            }
+        })
     }
 }
 
@@ -176,7 +238,6 @@ impl RegistryProvider for LimitedProvider {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::time::Duration;
 
     use super::*;
     use crate::core::ProviderKind;
@@ -259,5 +320,91 @@ mod tests {
             recovered > throttled && recovered < 48,
             "grows back, a step per round trip: {recovered}"
         );
+    }
+}
+
+#[cfg(test)]
+mod retry_wait_tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::core::{ProviderKind, RetryPolicy};
+
+    /// Repository `slow`'s tag page is throttled once with `Retry-After: 1`; every other answers
+    /// in 20 ms. Records the order requests finish in.
+    #[derive(Debug)]
+    struct Throttled {
+        source: Source,
+        finished: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl RegistryProvider for Throttled {
+        fn source(&self) -> &Source {
+            &self.source
+        }
+        async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
+            Err(Error::unsupported("no registries"))
+        }
+        async fn repositories_page(
+            &self,
+            _: &RepositoryQuery,
+            _: Option<Cursor>,
+        ) -> Result<Page<Repository>> {
+            Err(Error::unsupported("no repositories"))
+        }
+        async fn tags_page(&self, repo: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
+            let slow = repo.name == "slow";
+            RetryPolicy::default()
+                .run(
+                    true,
+                    |attempt| async move {
+                        if slow && attempt == 1 {
+                            Err(Error::from_status(429, "slow down")
+                                .with_retry_after(Some(Duration::from_secs(1))))
+                        } else {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok(())
+                        }
+                    },
+                    |_, _| {},
+                )
+                .await?;
+            self.finished.lock().unwrap().push(repo.name.clone());
+            let cursor = Cursor::Page {
+                number: 1,
+                size: 10,
+            };
+            Ok(Page::new(Vec::new(), cursor, None, Some(0)))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_waiting_out_retry_after_gives_its_place_to_others() {
+        let provider = Arc::new(Throttled {
+            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
+            finished: Mutex::new(Vec::new()),
+        });
+        // One place in all: without giving it back, "quick" would wait for "slow"'s second.
+        let limited = Arc::new(LimitedProvider::new(
+            provider.clone(),
+            Arc::new(Semaphore::new(1)),
+            1,
+        ));
+        let slow = tokio::spawn({
+            let limited = limited.clone();
+            async move {
+                limited
+                    .tags_page(&RepositoryRef::new("r", "slow"), None)
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let quick = limited
+            .tags_page(&RepositoryRef::new("r", "quick"), None)
+            .await;
+        assert!(quick.is_ok());
+        assert!(slow.await.unwrap().is_ok());
+        assert_eq!(*provider.finished.lock().unwrap(), vec!["quick", "slow"]);
     }
 }

@@ -16,7 +16,10 @@
 //! when the vendor said it was throttled (HTTP 429: nothing was done).
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use tokio::time::Instant;
 
@@ -203,10 +206,38 @@ impl RetryPolicy {
                 spent = spent.saturating_add(cost);
             }
             on_retry(&error, wait);
+            let hook = RETRY_WAIT.try_with(Arc::clone).ok();
+            if let Some(hook) = &hook {
+                hook.pause(wait);
+            }
             tokio::time::sleep(wait).await;
+            if let Some(hook) = &hook {
+                hook.resume().await;
+            }
             attempt += 1;
         }
     }
+}
+
+/// What a caller that limits requests in flight gives up while one of its requests waits to
+/// be retried, and takes back before the next attempt: a request sleeping out a `Retry-After`
+/// should not hold a place other requests could use. Installed for a future with
+/// [`with_retry_wait_hook`]; [`RetryPolicy::run`] calls it around every wait.
+pub trait RetryWaitHook: Send + Sync {
+    /// The request starts waiting `wait`: give back what it holds (or keep it, for a short
+    /// wait).
+    fn pause(&self, wait: Duration);
+    /// The wait is over: take it back (waiting for it) before the next attempt.
+    fn resume(&self) -> BoxFuture<'_, ()>;
+}
+
+tokio::task_local! {
+    static RETRY_WAIT: Arc<dyn RetryWaitHook>;
+}
+
+/// Runs `future` with `hook` called around every retry wait of the requests it sends.
+pub async fn with_retry_wait_hook<F: Future>(hook: Arc<dyn RetryWaitHook>, future: F) -> F::Output {
+    RETRY_WAIT.scope(hook, future).await
 }
 
 /// A draw from `low..=high` (`low` when `high` is below it).
@@ -551,6 +582,46 @@ mod tests {
             )
             .await;
         assert_eq!(timeouts.get(), 2, "one retry of 10 tokens, not two");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_wait_hook_is_paused_and_resumed_around_every_wait() {
+        #[derive(Default)]
+        struct Log(std::sync::Mutex<Vec<&'static str>>);
+        impl RetryWaitHook for Log {
+            fn pause(&self, _: Duration) {
+                self.0.lock().unwrap().push("pause");
+            }
+            fn resume(&self) -> BoxFuture<'_, ()> {
+                self.0.lock().unwrap().push("resume");
+                Box::pin(async {})
+            }
+        }
+        let log = Arc::new(Log::default());
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        let result = with_retry_wait_hook(
+            log.clone(),
+            policy().run(
+                true,
+                |_| {
+                    let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    async move {
+                        if n < 2 {
+                            Err(Error::from_status(503, "busy"))
+                        } else {
+                            Ok(())
+                        }
+                    }
+                },
+                |_, _| {},
+            ),
+        )
+        .await;
+        assert!(result.is_ok());
+        assert_eq!(
+            *log.0.lock().unwrap(),
+            vec!["pause", "resume", "pause", "resume"]
+        );
     }
 
     #[test]
