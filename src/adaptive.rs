@@ -230,9 +230,14 @@ impl AdaptiveLimit {
             state.smoothed_latency = Some(smoothed);
             let lowest = state.lowest_latency.map_or(smoothed, |l| l.min(smoothed));
             state.lowest_latency = Some(lowest);
-            // Queueing at the server, or a limit the source does not use (fewer than half its
-            // places taken): growing it would only allow a burst later.
-            if smoothed > lowest * LATENCY_TOLERANCE || state.in_flight * 2 < state.current() {
+            // Queueing at the server, a limit the source does not use (fewer than half its
+            // places taken: growing it would only allow a burst later), or a request sent
+            // before the last decrease (it says nothing about the new limit).
+            let before_decrease = state.last_decrease.is_some_and(|t| permit.started < t);
+            if smoothed > lowest * LATENCY_TOLERANCE
+                || state.in_flight * 2 < state.current()
+                || before_decrease
+            {
                 return;
             }
             let step = if state.slow_start {

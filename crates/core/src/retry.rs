@@ -2,11 +2,11 @@
 //! shared retry budget.
 //!
 //! [`RetryPolicy::run`] calls an operation until it succeeds, fails with an error that is not
-//! retryable, runs out of attempts, or would run past the total time budget. Waits honour a
-//! `Retry-After` the vendor sent (capped at [`RetryPolicy::max_backoff`]), but never wait less
-//! than a jittered minimum (`Retry-After: 0` does not make every throttled request come back
-//! at once); otherwise the wait is drawn uniformly from
-//! `min_backoff..=min(max_backoff, initial_backoff * 2^retry)` ("full jitter" above a floor).
+//! retryable, runs out of attempts, or would run past the total time budget. The wait is drawn
+//! uniformly from `min_backoff..=min(max_backoff, initial_backoff * 2^retry)` ("full jitter"
+//! above a floor), or is the vendor's `Retry-After` when that is longer (capped at
+//! [`RetryPolicy::max_backoff`]): `Retry-After: 0` does not make every throttled request come
+//! back at once, nor the same request come back as fast on every retry.
 //!
 //! [`RetryPolicy::run_budgeted`] also draws every retry from a [`RetryBudget`] shared by all the
 //! requests of a source (the AWS SDKs' retry quota): a retry costs tokens, a success refills
@@ -38,9 +38,8 @@ pub struct RetryPolicy {
     /// The most time all attempts and waits together may take; no retry starts whose wait
     /// would end past it. Default 60 s.
     pub max_elapsed: Duration,
-    /// The shortest wait before a retry, even after `Retry-After: 0`; the wait after a
-    /// `Retry-After` is drawn from `min_backoff..=2 × min_backoff` when that is longer.
-    /// Default 50 ms (never more than `initial_backoff`).
+    /// The shortest wait before a retry, even after `Retry-After: 0`. Default 50 ms (never more
+    /// than `initial_backoff`).
     pub min_backoff: Duration,
     /// The tokens of a source's [`RetryBudget`] (see [`RetryPolicy::run_budgeted`]); `None`:
     /// retries are not budgeted. Default 500 (100 retries in a row without a success).
@@ -123,14 +122,16 @@ impl RetryPolicy {
         idempotent || error.kind() == ErrorKind::RateLimited
     }
 
-    /// The wait before retry number `retry` (0-based) after `error`: the vendor's `Retry-After`
-    /// (but at least a draw from `min_backoff..=2 × min_backoff`) when it sent one, else a
-    /// draw from `min_backoff..=` the exponential ceiling; capped at `max_backoff` either way.
+    /// The wait before retry number `retry` (0-based) after `error`: a draw from
+    /// `min_backoff..=` the exponential ceiling, or the vendor's `Retry-After` when that is
+    /// longer (so `Retry-After: 0` still backs off, further on each retry); capped at
+    /// `max_backoff`.
     pub fn delay(&self, error: &Error, retry: u32) -> Duration {
         let floor = self.min_backoff.min(self.max_backoff);
+        let backoff = jittered(floor, self.backoff_ceiling(retry).max(floor));
         let wait = match error.retry_after() {
-            Some(after) => after.max(jittered(floor, floor.saturating_mul(2))),
-            None => jittered(floor, self.backoff_ceiling(retry).max(floor)),
+            Some(after) => after.max(backoff),
+            None => backoff,
         };
         wait.min(self.max_backoff)
     }
@@ -482,9 +483,11 @@ mod tests {
                 assert!(wait >= Duration::from_millis(50), "{wait:?} after {error}");
             }
         }
-        for _ in 0..100 {
-            let wait = p.delay(&throttled(Some(0)), 3);
-            assert!(wait <= Duration::from_millis(100), "{wait:?}");
+        for retry in 0..4 {
+            for _ in 0..100 {
+                let wait = p.delay(&throttled(Some(0)), retry);
+                assert!(wait <= p.backoff_ceiling(retry), "{wait:?}");
+            }
         }
         // Over a run: a throttled request comes back after at least the minimum.
         let start = Instant::now();
