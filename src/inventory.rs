@@ -98,8 +98,8 @@ pub struct InventoryOptions {
     pub concurrency: usize,
     /// A hard cap on the requests in flight for one source, for users who know their quota.
     /// Default `None`: the global [`concurrency`](Self::concurrency) is the cap. At least 1.
-    /// The cap also bounds how many registries and repositories of a source are worked on at
-    /// once.
+    /// Twice the cap bounds how many registries and repositories of a source are worked on
+    /// at once.
     pub per_source_concurrency: Option<usize>,
     /// Which sources, registries and repositories to list. Default: everything.
     pub filter: Filter,
@@ -354,7 +354,9 @@ impl Inventory {
                     depth: self.options.depth,
                     details: self.options.details,
                     registry_rows: self.options.registry_rows,
-                    fanout: per_source,
+                    // Twice the cap: repositories whose request waits out a Retry-After
+                    // (without holding a place) leave others enough to keep the cap busy.
+                    fanout: per_source.saturating_mul(2),
                     matcher: self.matcher.clone(),
                     reuse: self.options.reuse.clone(),
                     reused: AtomicU64::new(0),
