@@ -5,11 +5,11 @@
 //! A source starts at [`INITIAL_LIMIT`] (or its cap, if lower) and:
 //!
 //! - **grows** on every success while the latency holds and the source uses at least half its
-//!   places: by one per success until the first
-//!   sign of congestion ("slow start": the limit doubles each round trip), then by one per
-//!   round trip (`1 / limit` per success). The latency holds while its moving average stays
-//!   within [`LATENCY_TOLERANCE`] times the lowest moving average seen; above that the limit
-//!   stays where it is.
+//!   places: by one per success until the first sign of congestion ("slow start": the limit
+//!   doubles each round trip), then by one per round trip (`1 / limit` per success). The
+//!   latency holds while its moving average stays within [`LATENCY_TOLERANCE`] times the
+//!   lowest moving average seen; above that the limit stays where it is. Requests sent before
+//!   the last decrease do not grow it.
 //! - **shrinks** to [`DECREASE_FACTOR`] of itself on congestion: responses that said the
 //!   source was throttled (HTTP 429 or the vendor's throttling code), HTTP 503, and timeouts.
 //!   One signal ends slow start; the limit shrinks once [`SIGNALS_TO_SHRINK`] signals fell
