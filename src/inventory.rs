@@ -97,11 +97,15 @@ impl FromStr for TagDepth {
 pub struct InventoryOptions {
     /// How much of the tags to list. Default [`TagDepth::Names`].
     pub depth: TagDepth,
-    /// The most requests in flight over every source together. Default 32; at least 1.
+    /// The most requests in flight over every source together. Default 32; at least 1. Each
+    /// source's own limit adapts within it (see [`SourceSummary::concurrency_limit`]): it
+    /// starts modest, grows while the source answers promptly and shrinks when it throttles.
     pub concurrency: usize,
-    /// The most requests in flight for one source. Default 8; at least 1. Also bounds how
-    /// many registries and repositories of a source are worked on at once.
-    pub per_source_concurrency: usize,
+    /// A hard cap on the requests in flight for one source, for users who know their quota.
+    /// Default `None`: the global [`concurrency`](Self::concurrency) is the cap. At least 1.
+    /// Twice the cap bounds how many registries and repositories of a source are worked on
+    /// at once.
+    pub per_source_concurrency: Option<usize>,
     /// Which sources, registries and repositories to list. Default: everything.
     pub filter: Filter,
     /// Whether each repository's details are fetched too
@@ -123,7 +127,7 @@ impl Default for InventoryOptions {
         InventoryOptions {
             depth: TagDepth::default(),
             concurrency: 32,
-            per_source_concurrency: 8,
+            per_source_concurrency: None,
             filter: Filter::default(),
             details: false,
             registry_rows: false,
@@ -150,9 +154,9 @@ impl InventoryOptions {
         self
     }
 
-    /// Sets the per-source limit on requests in flight.
+    /// Sets the per-source cap on requests in flight.
     pub fn with_per_source_concurrency(mut self, per_source: usize) -> Self {
-        self.per_source_concurrency = per_source;
+        self.per_source_concurrency = Some(per_source);
         self
     }
 
@@ -249,7 +253,7 @@ impl Inventory {
         if options.concurrency == 0 {
             return Err(Error::config("concurrency must be at least 1"));
         }
-        if options.per_source_concurrency == 0 {
+        if options.per_source_concurrency == Some(0) {
             return Err(Error::config("per-source concurrency must be at least 1"));
         }
         let known: Vec<&str> = self
@@ -344,11 +348,15 @@ impl Inventory {
     /// Every selected source's events, tagged with the source's position.
     fn indexed_events(&self) -> BoxStream<'static, (usize, InventoryEvent)> {
         let global = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
-        let per_source = self.options.per_source_concurrency.max(1);
+        let global_limit = self.options.concurrency.max(1);
+        let per_source = self
+            .options
+            .per_source_concurrency
+            .map_or(global_limit, |cap| cap.clamp(1, global_limit));
         let streams: Vec<BoxStream<'static, (usize, InventoryEvent)>> = self
             .selected()
             .map(|(index, provider)| {
-                let limited: Arc<dyn RegistryProvider> = Arc::new(LimitedProvider::new(
+                let limited = Arc::new(LimitedProvider::new(
                     provider.clone(),
                     global.clone(),
                     per_source,
@@ -360,7 +368,9 @@ impl Inventory {
                     depth: self.options.depth,
                     details: self.options.details,
                     registry_rows: self.options.registry_rows,
-                    fanout: per_source,
+                    // Twice the cap: repositories whose request waits out a Retry-After
+                    // (without holding a place) leave others enough to keep the cap busy.
+                    fanout: per_source.saturating_mul(2),
                     matcher: self.matcher.clone(),
                     reuse: self.options.reuse.clone(),
                     reused: AtomicU64::new(0),
@@ -376,7 +386,7 @@ impl Inventory {
 /// One source's part of a run.
 struct SourceRun {
     /// The provider, behind the request limits.
-    provider: Arc<dyn RegistryProvider>,
+    provider: Arc<LimitedProvider>,
     source: Source,
     capabilities: Capabilities,
     depth: TagDepth,
@@ -734,6 +744,7 @@ impl SourceRun {
         summary.retries = after.retries.saturating_sub(before.retries);
         summary.throttled = after.throttled.saturating_sub(before.throttled);
         summary.page_size = self.provider.page_size();
+        summary.concurrency_limit = u32::try_from(self.provider.concurrency_limit()).ok();
         summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if self.reuse.is_some() {
             summary.reused = Some(self.reused.load(Ordering::Relaxed));

@@ -59,6 +59,7 @@
 pub use reginv_core as core;
 pub use reginv_core::*;
 
+mod adaptive;
 pub mod config;
 mod factory_table;
 mod failure;

@@ -1,7 +1,8 @@
-//! Request limits: a permit per request from a global and a per-source semaphore.
+//! Request limits: a permit per request from the source's adaptive limit and a global semaphore.
 //!
 //! [`LimitedProvider`] wraps a provider and implements [`RegistryProvider`] itself, holding
-//! one per-source and one global permit around every page or detail call. Every stream built
+//! a place within the source's [`AdaptiveLimit`] and one global permit around every page or
+//! detail call, and telling the adaptive limit how each call went. Every stream built
 //! on it (the core's [`RegistryProviderExt`](crate::RegistryProviderExt) streams included) is
 //! therefore limited per request, not per stream: a long listing never holds a permit while
 //! it waits for its consumer.
@@ -17,39 +18,50 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::Semaphore;
+use futures::future::BoxFuture;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::adaptive::{congestion_signals, AdaptiveLimit, Outcome, Permit};
+use crate::core::{with_retry_wait_hook, RetryWaitHook};
 use crate::core::{
     Capabilities, Cursor, Error, ErrorKind, HttpStatsSnapshot, Page, PagingOptions, Registry,
     RegistryProvider, Repository, RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 
-/// A provider whose every request waits for a per-source and a global permit.
+/// A provider whose every request waits for a place within the source's adaptive limit and a
+/// global permit.
 #[derive(Debug)]
 pub(crate) struct LimitedProvider {
     inner: Arc<dyn RegistryProvider>,
     global: Arc<Semaphore>,
-    local: Arc<Semaphore>,
-    per_source: usize,
+    local: Arc<AdaptiveLimit>,
 }
 
 impl LimitedProvider {
-    /// Wraps `inner`: at most `per_source` of its requests in flight, and together with every
-    /// other provider sharing `global`, at most `global`'s permits.
+    /// Wraps `inner`: at most `per_source` of its requests in flight (the adaptive limit's
+    /// cap), and together with every other provider sharing `global`, at most `global`'s
+    /// permits.
     pub(crate) fn new(
         inner: Arc<dyn RegistryProvider>,
         global: Arc<Semaphore>,
         per_source: usize,
     ) -> Self {
+        let signals = congestion_signals(&inner.http_stats());
+        let local = AdaptiveLimit::new(inner.source().name.clone(), per_source, signals);
         LimitedProvider {
             inner,
             global,
-            local: Arc::new(Semaphore::new(per_source.max(1))),
-            per_source: per_source.max(1),
+            local,
         }
+    }
+
+    /// The source's concurrency limit now (where the adaptive limit stands).
+    pub(crate) fn concurrency_limit(&self) -> usize {
+        self.local.current()
     }
 
     /// Runs `request` on its own task once both permits are held: the source's own first, so
@@ -63,11 +75,73 @@ impl LimitedProvider {
         let (inner, local, global) = (self.inner.clone(), self.local.clone(), self.global.clone());
         let task = tokio::spawn(async move {
             let closed = |_| Error::new(ErrorKind::Unsupported, "the request limiter was closed");
-            let _local = local.acquire_owned().await.map_err(closed)?;
-            let _global = global.acquire_owned().await.map_err(closed)?;
-            request(inner).await
+            let place = local.acquire().await;
+            let permit = global.clone().acquire_owned().await.map_err(closed)?;
+            let held = Arc::new(Held {
+                local: local.clone(),
+                global,
+                places: std::sync::Mutex::new(Some((place, permit))),
+                paused: std::sync::Mutex::new(None),
+            });
+            let result = with_retry_wait_hook(held.clone(), request(inner.clone())).await;
+            let signals = congestion_signals(&inner.http_stats());
+            if let Some((place, _)) = held.take() {
+                local.record(&place, Outcome::of(&result), signals);
+            }
+            result
         });
         AbortOnDrop(task).await
+    }
+}
+
+/// Waits before a retry shorter than this keep the request's places.
+const PAUSE_AT_LEAST: Duration = Duration::from_millis(250);
+
+/// The places one request holds: given back while it waits at least [`PAUSE_AT_LEAST`] to be
+/// retried (a request sleeping out a `Retry-After` holds no place other requests could use),
+/// taken again before its next attempt. Taking them again waits at most as long as the request
+/// slept, then the attempt goes without them: a request never waits for places forever (what it
+/// waits for could be held by requests waiting for something it holds, such as the client's
+/// one-at-a-time gate before the credentials are proven).
+struct Held {
+    local: Arc<AdaptiveLimit>,
+    global: Arc<Semaphore>,
+    places: std::sync::Mutex<Option<(Permit, OwnedSemaphorePermit)>>,
+    paused: std::sync::Mutex<Option<Duration>>,
+}
+
+impl Held {
+    fn take(&self) -> Option<(Permit, OwnedSemaphorePermit)> {
+        self.places.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+impl RetryWaitHook for Held {
+    fn pause(&self, wait: Duration) {
+        if wait < PAUSE_AT_LEAST {
+            return;
+        }
+        if let Some(places) = self.take() {
+            *self.paused.lock().unwrap_or_else(|p| p.into_inner()) = Some(wait);
+            drop(places);
+        }
+    }
+
+    fn resume(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let paused = self.paused.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let Some(wait) = paused else {
+                return;
+            };
+            let places = async {
+                let place = self.local.acquire().await;
+                let permit = self.global.clone().acquire_owned().await.ok()?;
+                Some((place, permit))
+            };
+            if let Ok(Some(places)) = tokio::time::timeout(wait, places).await {
+                *self.places.lock().unwrap_or_else(|p| p.into_inner()) = Some(places);
+            }
+        })
     }
 }
 
@@ -106,12 +180,12 @@ impl RegistryProvider for LimitedProvider {
         self.inner.capabilities()
     }
 
-    /// The provider's options, with as many pages in flight as the source may have requests:
-    /// once a first page announces the total, the pages after it are fetched concurrently
-    /// (each still taking its permits here).
+    /// The provider's options, with as many pages in flight as the source may ever have
+    /// requests (the adaptive limit's cap): once a first page announces the total, the pages
+    /// after it are fetched concurrently (each still taking its place here).
     fn paging_options(&self) -> PagingOptions {
         let options = self.inner.paging_options();
-        let concurrency = options.concurrency.max(self.per_source);
+        let concurrency = options.concurrency.max(self.local.cap());
         options.with_concurrency(concurrency)
     }
 
@@ -158,5 +232,179 @@ impl RegistryProvider for LimitedProvider {
         let repo = repo.clone();
         self.limited(move |p| async move { p.get_repository(&repo).await })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use super::*;
+    use crate::core::ProviderKind;
+
+    /// A provider whose tag pages take 20 ms and whose client reports one throttled response
+    /// per page while `throttling` is set (as a client that was answered 429 and retried).
+    #[derive(Debug)]
+    struct Gateway {
+        source: Source,
+        throttling: std::sync::atomic::AtomicBool,
+        throttled: AtomicU64,
+    }
+
+    #[async_trait]
+    impl RegistryProvider for Gateway {
+        fn source(&self) -> &Source {
+            &self.source
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::default()
+        }
+        fn http_stats(&self) -> HttpStatsSnapshot {
+            let mut stats = HttpStatsSnapshot::default();
+            stats.throttled = self.throttled.load(Ordering::SeqCst);
+            stats
+        }
+        async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
+            Err(Error::unsupported("no registries"))
+        }
+        async fn repositories_page(
+            &self,
+            _: &RepositoryQuery,
+            _: Option<Cursor>,
+        ) -> Result<Page<Repository>> {
+            Err(Error::unsupported("no repositories"))
+        }
+        async fn tags_page(&self, _: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if self.throttling.load(Ordering::SeqCst) {
+                self.throttled.fetch_add(1, Ordering::SeqCst);
+            }
+            let cursor = Cursor::Page {
+                number: 1,
+                size: 10,
+            };
+            Ok(Page::new(Vec::new(), cursor, None, Some(0)))
+        }
+    }
+
+    /// Sends `n` tag requests, 64 at a time (more than any limit here).
+    async fn burst(limited: &Arc<LimitedProvider>, n: usize) {
+        let repo = RepositoryRef::new("r", "a");
+        futures::future::join_all((0..n).map(|_| {
+            let (limited, repo) = (limited.clone(), repo.clone());
+            async move { limited.tags_page(&repo, None).await.unwrap() }
+        }))
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_source_limit_grows_on_success_and_shrinks_on_throttling() {
+        let gateway = Arc::new(Gateway {
+            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
+            throttling: false.into(),
+            throttled: AtomicU64::new(0),
+        });
+        let global = Arc::new(Semaphore::new(64));
+        let limited = Arc::new(LimitedProvider::new(gateway.clone(), global, 48));
+        assert_eq!(limited.concurrency_limit(), crate::adaptive::INITIAL_LIMIT);
+        burst(&limited, 200).await;
+        assert_eq!(limited.concurrency_limit(), 48, "grown to the cap");
+        gateway.throttling.store(true, Ordering::SeqCst);
+        burst(&limited, 200).await;
+        let throttled = limited.concurrency_limit();
+        assert!(throttled < 8, "shrunk on throttling: {throttled}");
+        gateway.throttling.store(false, Ordering::SeqCst);
+        burst(&limited, 200).await;
+        let recovered = limited.concurrency_limit();
+        assert!(
+            recovered > throttled && recovered < 48,
+            "grows back, a step per round trip: {recovered}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod retry_wait_tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::core::{ProviderKind, RetryPolicy};
+
+    /// Repository `slow`'s tag page is throttled once with `Retry-After: 1`; every other answers
+    /// in 20 ms. Records the order requests finish in.
+    #[derive(Debug)]
+    struct Throttled {
+        source: Source,
+        finished: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl RegistryProvider for Throttled {
+        fn source(&self) -> &Source {
+            &self.source
+        }
+        async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
+            Err(Error::unsupported("no registries"))
+        }
+        async fn repositories_page(
+            &self,
+            _: &RepositoryQuery,
+            _: Option<Cursor>,
+        ) -> Result<Page<Repository>> {
+            Err(Error::unsupported("no repositories"))
+        }
+        async fn tags_page(&self, repo: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
+            let slow = repo.name == "slow";
+            RetryPolicy::default()
+                .run(
+                    true,
+                    |attempt| async move {
+                        if slow && attempt == 1 {
+                            Err(Error::from_status(429, "slow down")
+                                .with_retry_after(Some(Duration::from_secs(1))))
+                        } else {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                            Ok(())
+                        }
+                    },
+                    |_, _| {},
+                )
+                .await?;
+            self.finished.lock().unwrap().push(repo.name.clone());
+            let cursor = Cursor::Page {
+                number: 1,
+                size: 10,
+            };
+            Ok(Page::new(Vec::new(), cursor, None, Some(0)))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_waiting_out_retry_after_gives_its_place_to_others() {
+        let provider = Arc::new(Throttled {
+            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
+            finished: Mutex::new(Vec::new()),
+        });
+        // One place in all: without giving it back, "quick" would wait for "slow"'s second.
+        let limited = Arc::new(LimitedProvider::new(
+            provider.clone(),
+            Arc::new(Semaphore::new(1)),
+            1,
+        ));
+        let slow = tokio::spawn({
+            let limited = limited.clone();
+            async move {
+                limited
+                    .tags_page(&RepositoryRef::new("r", "slow"), None)
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let quick = limited
+            .tags_page(&RepositoryRef::new("r", "quick"), None)
+            .await;
+        assert!(quick.is_ok());
+        assert!(slow.await.unwrap().is_ok());
+        assert_eq!(*provider.finished.lock().unwrap(), vec!["quick", "slow"]);
     }
 }

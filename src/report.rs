@@ -101,8 +101,16 @@ pub struct SourceSummary {
     pub requests: u64,
     /// Of those, retries.
     pub retries: u64,
-    /// Responses that said the source was throttled (HTTP 429); each slowed the source down.
+    /// Responses that said the source was throttled (HTTP 429 or the vendor's throttling
+    /// code); each counts towards shrinking the source's concurrency limit.
     pub throttled: u64,
+    /// The source's adaptive concurrency limit at the end of the run: how many requests it
+    /// had come to allow in flight at once (it starts modest, grows while the source answers
+    /// promptly, shrinks on throttling, 503s and timeouts, within `--concurrency` and
+    /// `--per-source-concurrency`). `None` when not measured (a summary read back from a
+    /// store, or written before the limit was adaptive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency_limit: Option<u32>,
     /// The page size the source ended up using, after any negotiation with the vendor (a
     /// refused size is halved and remembered); `None` when the provider does not say.
     pub page_size: Option<u32>,
@@ -130,6 +138,7 @@ impl SourceSummary {
             requests: 0,
             retries: 0,
             throttled: 0,
+            concurrency_limit: None,
             page_size: None,
             elapsed_ms: 0,
             reused: None,

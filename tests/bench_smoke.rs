@@ -98,7 +98,28 @@ fn the_harness_produces_every_row_at_a_tiny_size() {
             r.id
         );
     }
-    assert!(table.contains("Targets (issue 7)"));
+    assert!(table.contains("Targets (issues 7 and 13)"));
+
+    // Issue 13's rows: complete (the harness verified), the adaptive limit reported.
+    for id in [
+        "ncr-full-auto",
+        "swr-full-auto",
+        "faults-20",
+        "ratelimit-100",
+        "throttle1-clean",
+        "throttle1",
+    ] {
+        let r = row(&report, id);
+        assert!(matches!(r.kind, RowKind::Adaptive { .. }), "{id}");
+        assert!(r.requests.unwrap() >= r.fewest_requests.unwrap(), "{id}");
+        assert!(r.notes.iter().any(|n| n.contains("limit reached")), "{id}");
+    }
+    assert!(row(&report, "ratelimit-100").throttled_share.is_some());
+    assert!(row(&report, "throttle1").slowdown.is_some());
+    assert!(row(&report, "faults-20")
+        .notes
+        .iter()
+        .any(|n| n.contains("identical to the fault-free run")));
 }
 
 #[test]

@@ -565,7 +565,8 @@ async fn throttling_and_server_errors_are_retried_through() {
 }
 
 #[tokio::test]
-async fn a_truncated_body_is_a_decode_error_naming_operation_and_target() {
+async fn a_truncated_body_is_retried_and_a_lasting_one_names_operation_and_target() {
+    // Cut off up to three times in a row: every listing completes, retried.
     let emu = start(
         Fixture::sample(),
         Faults {
@@ -575,10 +576,28 @@ async fn a_truncated_body_is_a_decode_error_naming_operation_and_target() {
     )
     .await;
     let p = provider(&emu, 100);
+    let repos = repos_of(&p, RepositoryQuery::in_registry("acme"))
+        .await
+        .unwrap();
+    assert!(!repos.is_empty());
+    let tags = tags_of(&p, RepositoryRef::new("acme", "team/app"))
+        .await
+        .unwrap();
+    assert!(!tags.is_empty());
+    assert!(emu.stats().truncated > 0);
+    assert_eq!(p.http_stats().retries, emu.stats().truncated);
+
+    // Cut off every time: a network error that says so, with the operation and target.
+    emu.set_faults(Faults {
+        truncate_rate: 1.0,
+        max_consecutive_faults: 100,
+        ..Faults::none()
+    });
     let err = repos_of(&p, RepositoryQuery::in_registry("acme"))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
+    assert!(err.to_string().contains("cut off"), "{err}");
     assert_eq!(
         err.context().operation.as_deref(),
         Some("list_repositories")
@@ -588,7 +607,7 @@ async fn a_truncated_body_is_a_decode_error_naming_operation_and_target() {
     let err = tags_of(&p, RepositoryRef::new("acme", "team/app"))
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Network, "{err}");
     assert_eq!(err.context().operation.as_deref(), Some("list_tags"));
     assert_eq!(err.context().target.as_deref(), Some("acme/team/app"));
     emu.shutdown().await;

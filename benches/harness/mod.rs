@@ -7,6 +7,8 @@
 //! - `Inventory::collect` for NCR and SWR at depth `names` and `full` at each concurrency,
 //!   next to the lower bound of each scenario ([`scenario`]);
 //! - the same inventories one request at a time with the vendor SDKs' page sizes;
+//! - issue 13's rows ([`adaptive`]): only `--concurrency`, a rate-limited server, injected
+//!   faults, 1% throttling;
 //! - the `reginv` binary's peak RSS streaming ndjson ([`memory`]);
 //! - decoding one page of each vendor ([`decode`]);
 //! - the snapshot store's write throughput and incremental runs ([`store`], a table of its own).
@@ -17,6 +19,7 @@
 // reads the environment, the smoke test its tiny settings and the rows' fields).
 #![allow(dead_code)]
 
+pub mod adaptive;
 pub mod cpu;
 pub mod decode;
 pub mod host;
@@ -80,6 +83,7 @@ pub fn run(settings: &Settings) -> Result<Report, String> {
         }
         host.stop();
     }
+    rows.extend(adaptive::adaptive_rows(settings)?);
     rows.extend(memory::memory_rows(settings)?);
     rows.extend(decode::decode_rows(settings)?);
     Ok(Report {

@@ -61,6 +61,11 @@ pub enum RowKind {
         /// Total repositories listed.
         repositories: usize,
     },
+    /// `Inventory::collect` with only the global concurrency set (issue 13's rows).
+    Adaptive {
+        /// The global limit.
+        concurrency: usize,
+    },
     /// One small request at a time: what one request really costs on this setup.
     RoundTrip,
     /// Decoding and normalizing one page.
@@ -107,6 +112,12 @@ pub struct Row {
     pub speedup: Option<f64>,
     /// Why the row was not measured.
     pub skipped: Option<String>,
+    /// Free-form figures (issue 13's rows: the limit reached, throttled responses, …).
+    pub notes: Vec<String>,
+    /// Throttled responses ÷ the fewest requests (the rate-limited row).
+    pub throttled_share: Option<f64>,
+    /// Wall ÷ the wall of the same run without faults (the 1% throttled row).
+    pub slowdown: Option<f64>,
 }
 
 impl Row {
@@ -129,6 +140,9 @@ impl Row {
             items_per_second: None,
             speedup: None,
             skipped: None,
+            notes: Vec::new(),
+            throttled_share: None,
+            slowdown: None,
         }
     }
 
@@ -168,6 +182,7 @@ impl Row {
     fn concurrency_cell(&self) -> String {
         match &self.kind {
             RowKind::Inventory { concurrency, .. } => concurrency.to_string(),
+            RowKind::Adaptive { concurrency } => format!("{concurrency} (global only)"),
             RowKind::Sdk { .. } => "1 (SDK)".to_string(),
             RowKind::Memory { .. } => "default".to_string(),
             RowKind::RoundTrip => "1".to_string(),
@@ -195,6 +210,16 @@ impl Row {
                 _ => "items",
             };
             parts.push(format!("{} {unit}/s", thousands(rate.round() as u64)));
+        }
+        parts.extend(self.notes.iter().cloned());
+        if let Some(share) = self.throttled_share {
+            parts.push(format!(
+                "throttled {:.1}% of the fewest requests",
+                share * 100.0
+            ));
+        }
+        if let Some(slowdown) = self.slowdown {
+            parts.push(format!("×{slowdown:.2} the clean run's wall"));
         }
         if let (Some(requests), Some(fewest)) = (self.requests, self.fewest_requests) {
             if requests != fewest {
@@ -290,7 +315,7 @@ impl Report {
             );
         }
         out.push('\n');
-        out.push_str("Targets (issue 7):\n");
+        out.push_str("Targets (issues 7 and 13):\n");
         for line in self.targets() {
             let _ = writeln!(out, "- {line}");
         }
@@ -391,6 +416,53 @@ impl Report {
                     &format!("{:+.0}%", (rate / 200_000.0 - 1.0) * 100.0),
                 ));
             }
+        }
+        for vendor in [Vendor::Ncr, Vendor::Swr] {
+            let id = format!("{}-full-auto", vendor.id());
+            if let Some(ratio) = self.row(&id).and_then(Row::ratio) {
+                lines.push(verdict(
+                    &format!(
+                        "wall/bound ≤ 1.15 with only --concurrency 32, {} full",
+                        vendor.label()
+                    ),
+                    &format!("{ratio:.2}"),
+                    ratio <= 1.15,
+                    &format!("{:+.0}%", (ratio / 1.15 - 1.0) * 100.0),
+                ));
+            }
+        }
+        if let Some(row) = self.row("ratelimit-100") {
+            if let Some(share) = row.throttled_share {
+                lines.push(verdict(
+                    "100 requests/s server: throttled ≤ 5% of requests",
+                    &format!("{:.1}%", share * 100.0),
+                    share <= 0.05,
+                    &format!("{:+.1} points", (share - 0.05) * 100.0),
+                ));
+            }
+            if let Some(ratio) = row.ratio() {
+                lines.push(verdict(
+                    "100 requests/s server: wall ≤ 1.2 × requests / 100 s",
+                    &format!("{ratio:.2}"),
+                    ratio <= 1.2,
+                    &format!("{:+.0}%", (ratio / 1.2 - 1.0) * 100.0),
+                ));
+            }
+        }
+        if self.row("faults-20").is_some() {
+            lines.push(
+                "20% injected faults: complete and identical to the fault-free run — met (the \
+                 harness fails otherwise)"
+                    .to_string(),
+            );
+        }
+        if let Some(slowdown) = self.row("throttle1").and_then(|r| r.slowdown) {
+            lines.push(verdict(
+                "1.1% of responses 429: wall within 1.5× of the clean run",
+                &format!("×{slowdown:.2}"),
+                slowdown <= 1.5,
+                &format!("{:+.0}%", (slowdown / 1.5 - 1.0) * 100.0),
+            ));
         }
         lines
     }

@@ -119,7 +119,7 @@ pub fn source_toml(host: &EmulatorHost, vendor: Vendor) -> String {
 
 /// The inventory of `vendor`'s bench source as `reginv inventory` builds it (from a
 /// configuration with every default), and the page size its source lists with.
-fn configured_inventory(
+pub fn configured_inventory(
     host: &EmulatorHost,
     vendor: Vendor,
     options: InventoryOptions,
@@ -294,7 +294,7 @@ pub fn verify(
     Ok(())
 }
 
-fn check_report(
+pub fn check_report(
     what: &str,
     report: &InventoryReport,
     expected: &Expected,

@@ -393,6 +393,8 @@ fn comparable(mut report: InventoryReport) -> InventoryReport {
         source.throttled = 0;
         source.elapsed_ms = 0;
         source.reused = None;
+        // Where the adaptive limit ends depends on how the requests interleaved.
+        source.concurrency_limit = None;
     }
     report
 }

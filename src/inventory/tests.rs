@@ -1300,11 +1300,12 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     mock.expect_paging_options()
         .returning(PagingOptions::default);
     mock.expect_page_size().return_const(Some(25u32));
-    let calls = AtomicU64::new(0);
+    let listed = Arc::new(AtomicU64::new(0));
+    let seen = listed.clone();
     mock.expect_http_stats().returning(move || {
-        // Before the listing: nothing; after: 3 throttled responses.
+        // Before the listing: nothing; once it started: 3 throttled responses.
         let mut stats = HttpStatsSnapshot::default();
-        if calls.fetch_add(1, Ordering::SeqCst) > 0 {
+        if seen.load(Ordering::SeqCst) > 0 {
             stats.requests = 10;
             stats.throttled = 3;
         }
@@ -1312,8 +1313,10 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     });
     mock.expect_get_repository().never();
     let c = catalog.clone();
-    mock.expect_registries_page()
-        .returning(move |cursor| c.registries_page(cursor));
+    mock.expect_registries_page().returning(move |cursor| {
+        listed.fetch_add(1, Ordering::SeqCst);
+        c.registries_page(cursor)
+    });
     let c = catalog.clone();
     mock.expect_repositories_page()
         .returning(move |q, cursor| c.repositories_page(q, cursor));
@@ -1325,5 +1328,8 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     assert_eq!(summary.page_size, Some(25));
     assert_eq!(summary.throttled, 3);
     assert_eq!(summary.requests, 10);
+    // Three throttled responses at once shrank the source's limit below where it started.
+    let limit = summary.concurrency_limit.expect("the limit is reported");
+    assert!((1..8).contains(&limit), "{limit}");
     assert!(report.complete);
 }

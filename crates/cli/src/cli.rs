@@ -297,13 +297,14 @@ pub struct SelectionArgs {
     #[arg(long = "repo", value_name = "GLOB")]
     pub repository_glob: Option<String>,
 
-    /// How many requests may be in flight at once, across all sources [default: 32; at most 8
-    /// per source].
+    /// How many requests may be in flight at once, across all sources [default: 32]. Each
+    /// source's own limit adapts within it: it starts at 8, grows while the source answers
+    /// promptly and shrinks when it throttles (`-v` logs each change).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
 
-    /// How many requests may be in flight at once for one source [default: 8]. Pages after a
-    /// listing's first are fetched this many at a time.
+    /// A hard cap on the requests in flight for one source, for when you know its quota
+    /// [default: none beyond --concurrency].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub per_source_concurrency: Option<u32>,
 

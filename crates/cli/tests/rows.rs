@@ -196,7 +196,7 @@ fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
         .collect();
     let expected: usize = fixture.ncp.values().map(Vec::len).sum();
     assert_eq!(ncr.len(), expected);
-    for registry in ncr {
+    for registry in &ncr {
         assert!(registry["scan_on_push"].is_boolean(), "{registry}");
         // The sample's one disconnected registry (an audit condition) says so; the others run.
         let status = fixture
@@ -212,6 +212,7 @@ fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
         assert_eq!(registry["status"], status, "{registry}");
         assert!(registry["extra"].get("scan_on_push_enabled").is_none());
     }
+    assert!(ncr.iter().any(|r| r["status"] == "running"));
 }
 
 #[test]

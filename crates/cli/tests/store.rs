@@ -226,8 +226,16 @@ fn normalized(mut report: Value) -> Value {
     report["generated_at"] = Value::Null;
     for source in report["sources"].as_array_mut().unwrap() {
         let source = source.as_object_mut().unwrap();
-        // Each demo's emulator listens on another port.
-        for key in ["requests", "retries", "elapsed_ms", "reused", "endpoint"] {
+        // Each demo's emulator listens on another port; where a source's adaptive concurrency
+        // limit ends depends on how its requests interleaved.
+        for key in [
+            "requests",
+            "retries",
+            "elapsed_ms",
+            "reused",
+            "endpoint",
+            "concurrency_limit",
+        ] {
             source.remove(key);
         }
     }

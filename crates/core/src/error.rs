@@ -480,6 +480,13 @@ impl Error {
         }
         self
     }
+
+    /// Appends `note` to the message (`message; note`), keeping the kind, context and cause.
+    pub fn with_note(mut self, note: &str) -> Self {
+        self.details_mut().message.push_str("; ");
+        self.details_mut().message.push_str(note);
+        self
+    }
 }
 
 /// Sets `slot` to `value` when it is unset.

@@ -18,6 +18,11 @@
 //! signatures (SWR locks a key after five). Until a first request succeeded, requests go one
 //! at a time, so a wrong key costs one request, not one per request in flight. Response bodies
 //! are read once, into one buffer, and refused past [`HttpClientConfig::max_body_bytes`].
+//!
+//! A 2xx whose body was cut off is retried like a dropped connection (for idempotent
+//! requests): the connection closed before the announced `Content-Length`, or a JSON body
+//! ends before its document does. Retries of one client share a [`RetryBudget`], so a server
+//! that fails most requests is not sent every request [`RetryPolicy::max_attempts`] times.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,7 +37,7 @@ pub use url::Url;
 
 use crate::error::{Error, ErrorContext, ErrorKind, Result};
 use crate::model::{ProviderKind, Source};
-use crate::retry::{parse_retry_after, RetryPolicy};
+use crate::retry::{parse_retry_after, RetryBudget, RetryPolicy};
 
 /// Response headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 4] =
@@ -252,6 +257,7 @@ pub struct HttpStats {
     retries: AtomicU64,
     throttled: AtomicU64,
     transport_errors: AtomicU64,
+    timeouts: AtomicU64,
     by_status: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -268,6 +274,7 @@ impl HttpStats {
             retries: self.retries.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
             transport_errors: self.transport_errors.load(Ordering::Relaxed),
+            timeouts: self.timeouts.load(Ordering::Relaxed),
             responses_by_status: self
                 .by_status
                 .lock()
@@ -289,6 +296,9 @@ pub struct HttpStatsSnapshot {
     pub throttled: u64,
     /// Attempts that got no response (connection failures, timeouts, broken bodies).
     pub transport_errors: u64,
+    /// Of those, attempts that timed out.
+    #[serde(default)]
+    pub timeouts: u64,
     /// Responses received, by HTTP status.
     pub responses_by_status: BTreeMap<u16, u64>,
 }
@@ -322,14 +332,16 @@ impl CredentialsState {
 
 /// A signed, retrying, counted HTTP client for one provider.
 ///
-/// A throttled response (HTTP 429) puts the whole client in a cool-down for the wait the vendor
-/// asked for (or the policy's first backoff), so every request of the source slows down instead
-/// of hammering the gateway; [`HttpClientConfig::max_requests_per_second`] caps the rate outright.
+/// A throttled response (HTTP 429) makes the request that got it wait what the vendor asked
+/// (at least a jittered minimum); the other requests of the source go on, and slowing the
+/// source as a whole is the caller's concurrency limit's job (the inventory adapts it from
+/// [`HttpStatsSnapshot`]'s throttled, 503 and timeout counts).
+/// [`HttpClientConfig::max_requests_per_second`] caps the rate outright.
 #[derive(Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     limiter: Option<Arc<RateLimiter>>,
-    cooldown: Arc<Mutex<Option<tokio::time::Instant>>>,
+    budget: Option<Arc<RetryBudget>>,
     credentials: Arc<CredentialsState>,
     config: HttpClientConfig,
     signer: Arc<dyn RequestSigner>,
@@ -382,7 +394,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             limiter,
-            cooldown: Arc::new(Mutex::new(None)),
+            budget: config.retry.new_budget().map(Arc::new),
             credentials: Arc::new(CredentialsState::default()),
             config,
             signer,
@@ -461,8 +473,9 @@ impl HttpClient {
     async fn send_retried(&self, request: &HttpRequest) -> Result<HttpResponse> {
         self.config
             .retry
-            .run(
+            .run_budgeted(
                 request.idempotent,
+                self.budget.as_deref(),
                 |attempt| self.attempt(request, attempt),
                 |error, wait| {
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -510,28 +523,7 @@ impl HttpClient {
         first
     }
 
-    /// Waits out a cool-down that a throttled response started.
-    async fn wait_for_cooldown(&self) {
-        loop {
-            let until = *self.cooldown.lock().unwrap_or_else(|p| p.into_inner());
-            match until {
-                Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
-                _ => return,
-            }
-        }
-    }
-
-    /// Starts (or extends) a cool-down of `wait`, capped at the policy's largest backoff.
-    fn enter_cooldown(&self, wait: Duration) {
-        let until = tokio::time::Instant::now() + wait.min(self.config.retry.max_backoff);
-        let mut slot = self.cooldown.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none_or(|t| t < until) {
-            *slot = Some(until);
-        }
-    }
-
     async fn attempt(&self, request: &HttpRequest, attempt: u32) -> Result<HttpResponse> {
-        self.wait_for_cooldown().await;
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -564,6 +556,9 @@ impl HttpClient {
         }
         let body = self.read_body(response, &request.url).await?;
         if (200..300).contains(&status) {
+            if request.idempotent {
+                self.check_complete_json(&headers, &body, &request.url)?;
+            }
             return Ok(HttpResponse {
                 status,
                 headers,
@@ -583,11 +578,6 @@ impl HttpClient {
                 error = error.with_retry_after(after);
             }
             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-            self.enter_cooldown(
-                error
-                    .retry_after()
-                    .unwrap_or(self.config.retry.initial_backoff),
-            );
         }
         if let Some(id) = request_id(&headers) {
             error = error.with_request_id(id);
@@ -626,9 +616,38 @@ impl HttpClient {
         }
     }
 
+    /// A JSON body (by its `Content-Type`) that ends before its document does was cut off on
+    /// the way, whatever the `Content-Length` said: a [`Network`](ErrorKind::Network) error, so
+    /// the request is retried like a dropped connection. Any other decoding problem is left to
+    /// the backend, which names what it expected.
+    fn check_complete_json(&self, headers: &HeaderMap, body: &[u8], url: &Url) -> Result<()> {
+        let json = headers
+            .get(::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.to_ascii_lowercase().contains("json"));
+        if !json || body.is_empty() {
+            return Ok(());
+        }
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(e) if e.is_eof() => {
+                self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
+                Err(Error::new(
+                    ErrorKind::Network,
+                    format!(
+                        "{}: the response body was cut off after {} bytes ({e})",
+                        host_port(url),
+                        body.len()
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn transport_error(&self, error: reqwest::Error, url: &Url) -> Error {
         self.stats.transport_errors.fetch_add(1, Ordering::Relaxed);
         let kind = if error.is_timeout() {
+            self.stats.timeouts.fetch_add(1, Ordering::Relaxed);
             ErrorKind::Timeout
         } else {
             ErrorKind::Network
@@ -1018,18 +1037,92 @@ mod tests {
         assert_eq!(seen.lock().unwrap().len(), 4);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_cooldown_holds_every_request_back() {
-        let url = Url::parse("http://127.0.0.1:9/x").unwrap();
+    #[tokio::test]
+    async fn a_body_cut_off_before_its_content_length_is_retried() {
+        let (url, seen) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 100\r\nconnection: close\r\n\r\n{\"items\": [1, 2",
+            "HTTP/1.1 200 OK\r\ncontent-length: 13\r\nconnection: close\r\n\r\n{\"items\": []}",
+        ])
+        .await;
         let client = client(&url, Arc::new(CountingSigner::default()));
-        let start = tokio::time::Instant::now();
-        client.enter_cooldown(Duration::from_millis(3));
-        client.enter_cooldown(Duration::from_millis(1)); // never shortens
-        client.wait_for_cooldown().await;
-        assert_eq!(start.elapsed(), Duration::from_millis(3));
-        client.enter_cooldown(Duration::from_secs(3600)); // capped at max_backoff (5 ms here)
-        client.wait_for_cooldown().await;
-        assert_eq!(start.elapsed(), Duration::from_millis(8));
+        let response = client.send(HttpRequest::get(url, "probe")).await.unwrap();
+        assert_eq!(response.body, b"{\"items\": []}");
+        assert_eq!(seen.lock().unwrap().len(), 2);
+        let stats = client.stats();
+        assert_eq!(
+            (stats.requests, stats.retries, stats.transport_errors),
+            (2, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_json_body_cut_off_within_its_content_length_is_retried() {
+        let json = "content-type: application/json; charset=utf-8\r\nconnection: close";
+        let cut: &'static str = Box::leak(
+            format!("HTTP/1.1 200 OK\r\n{json}\r\ncontent-length: 15\r\n\r\n{{\"items\": [1, 2")
+                .into_boxed_str(),
+        );
+        let whole: &'static str = Box::leak(
+            format!("HTTP/1.1 200 OK\r\n{json}\r\ncontent-length: 13\r\n\r\n{{\"items\": []}}")
+                .into_boxed_str(),
+        );
+        let (url, seen) = canned_server(vec![cut, whole]).await;
+        let c = client(&url, Arc::new(CountingSigner::default()));
+        let response = c
+            .send(HttpRequest::get(url.clone(), "probe"))
+            .await
+            .unwrap();
+        assert_eq!(response.body, b"{\"items\": []}");
+        assert_eq!(seen.lock().unwrap().len(), 2);
+        assert_eq!(c.stats().retries, 1);
+
+        // Cut off every time: the error says so, naming the server.
+        let (url, _) = canned_server(vec![cut; 4]).await;
+        let c = client(&url, Arc::new(CountingSigner::default()));
+        let err = c
+            .send(HttpRequest::get(url.clone(), "probe"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Network);
+        assert!(err.to_string().contains("cut off after 15 bytes"), "{err}");
+        assert_eq!(c.stats().requests, 4);
+
+        // JSON that is complete but not what a backend expects is the backend's to judge; a
+        // body that is not JSON by its type is never parsed here.
+        let (url, _) = canned_server(vec![
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 4\r\nconnection: close\r\n\r\n[1]x",
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{[",
+        ])
+        .await;
+        let c = client(&url, Arc::new(CountingSigner::default()));
+        for _ in 0..2 {
+            c.send(HttpRequest::get(url.clone(), "probe"))
+                .await
+                .unwrap();
+        }
+        assert_eq!(c.stats().retries, 0);
+    }
+
+    #[tokio::test]
+    async fn a_dying_server_spends_the_retry_budget_then_gets_each_request_once() {
+        let down = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\nconnection: close\r\n\r\ndown";
+        let (url, seen) = canned_server(vec![down; 4]).await;
+        let mut c = client(&url, Arc::new(CountingSigner::default()));
+        c.config.retry = c.config.retry.clone().with_retry_budget(Some(10));
+        c.budget = c.config.retry.new_budget().map(Arc::new);
+        // Two retries of 5 tokens each: three attempts, then the budget is spent.
+        let err = c
+            .send(HttpRequest::get(url.clone(), "probe"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(503));
+        assert!(err.to_string().contains("retry budget is spent"), "{err}");
+        assert_eq!(seen.lock().unwrap().len(), 3);
+        // The next request is sent once.
+        let err = c.send(HttpRequest::get(url, "probe")).await.unwrap_err();
+        assert!(err.to_string().contains("retry budget is spent"), "{err}");
+        assert_eq!(seen.lock().unwrap().len(), 4);
+        assert_eq!(c.stats().retries, 2);
     }
 
     #[test]

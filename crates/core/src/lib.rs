@@ -60,4 +60,4 @@ pub use paging::{paginate, Cursor, Page, PageSize, PagingOptions};
 pub use provider::{
     Capabilities, RegistryProvider, RegistryProviderExt, RepositoryQuery, RepositoryRef,
 };
-pub use retry::RetryPolicy;
+pub use retry::{with_retry_wait_hook, RetryBudget, RetryPolicy, RetryWaitHook};

@@ -505,7 +505,8 @@ async fn a_body_that_is_not_the_documented_json_is_a_decode_error_with_context()
             (
                 200,
                 vec![],
-                r#"{"count": 2, "next": null, "results": [{"name": "v1", "ima"#.to_string(),
+                // Complete JSON, not the documented shape (a cut-off body is retried instead).
+                r#"{"count": 2, "next": null, "results": [{"name": ["v1"]}]}"#.to_string(),
             )
         } else if target.contains("/repositories/reg?") {
             ok(json!({"count": 1, "results": [{"pull_count": 1}]}))

@@ -166,8 +166,8 @@ impl Store {
             .db
             .query(
                 "SELECT name, provider, region, endpoint, status, repositories, tags, errors, \
-                 requests, retries, throttled, page_size, elapsed_ms, reused, registries FROM \
-                 run_sources \
+                 requests, retries, throttled, page_size, elapsed_ms, reused, registries, \
+                 concurrency_limit FROM run_sources \
                  WHERE run_id = $1 ORDER BY position",
                 &[Value::int(id)],
                 &[
@@ -176,6 +176,7 @@ impl Store {
                     Kind::Text,
                     Kind::Text,
                     Kind::Text,
+                    Kind::Int,
                     Kind::Int,
                     Kind::Int,
                     Kind::Int,
@@ -213,6 +214,7 @@ impl Store {
                     s.elapsed_ms = row[12].as_u64().unwrap_or(0);
                     s.reused = row[13].as_u64();
                     s.registries = row[14].as_u64().unwrap_or(0);
+                    s.concurrency_limit = row[15].as_i64().and_then(|v| u32::try_from(v).ok());
                     Some(s)
                 }
             };

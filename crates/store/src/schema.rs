@@ -12,11 +12,21 @@ use crate::error::{Result, StoreError};
 use crate::value::{Kind, Value};
 
 /// The migrations, in order: `(version, DDL)`.
-pub(crate) const MIGRATIONS: &[(i64, &str)] =
-    &[(1, V1_TABLES), (2, V2_VIEWS), (3, V3_SOURCE_REGISTRIES)];
+pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
+    (1, V1_TABLES),
+    (2, V2_VIEWS),
+    (3, V3_SOURCE_REGISTRIES),
+    (4, V4_CONCURRENCY_LIMIT),
+];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// Where each source's adaptive concurrency limit ended (`SourceSummary::concurrency_limit`);
+/// `NULL` in runs stored before it was kept, and for sources that reported none.
+const V4_CONCURRENCY_LIMIT: &str = "
+ALTER TABLE run_sources ADD COLUMN concurrency_limit BIGINT;
+";
 
 /// How many registries each source listed (`SourceSummary::registries`); `NULL` in runs
 /// stored before it was kept.

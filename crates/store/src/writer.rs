@@ -35,7 +35,7 @@ const INSERT_SOURCE: &str = "INSERT INTO run_sources (run_id, position, name, pr
 
 const FINISH_SOURCE: &str = "UPDATE run_sources SET status = $1, repositories = $2, tags = $3, \
     errors = $4, requests = $5, retries = $6, throttled = $7, page_size = $8, elapsed_ms = $9, \
-    reused = $10, registries = $11 WHERE run_id = $12 AND name = $13";
+    reused = $10, registries = $11, concurrency_limit = $12 WHERE run_id = $13 AND name = $14";
 
 const INSERT_REPOSITORY: &str = "INSERT INTO repositories (run_id, source, provider, region, \
     registry, name, full_name, pull_uri, description, public, tag_immutable, tag_count, \
@@ -263,6 +263,7 @@ impl SnapshotWriter {
                 Value::count(Some(summary.elapsed_ms)),
                 Value::count(summary.reused),
                 Value::count(Some(summary.registries)),
+                Value::Int(summary.concurrency_limit.map(i64::from)),
                 Value::int(self.id),
                 Value::text(&summary.name),
             ],

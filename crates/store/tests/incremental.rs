@@ -41,7 +41,7 @@ fn unfingerprinted(report: &InventoryReport) -> u64 {
 }
 
 /// The report without what differs between any two runs over the same data (request counts,
-/// times, reuse counts).
+/// times, reuse counts, where the adaptive concurrency limit ended).
 fn comparable(mut report: InventoryReport) -> InventoryReport {
     report.generated_at = chrono::DateTime::UNIX_EPOCH;
     for source in &mut report.sources {
@@ -49,6 +49,8 @@ fn comparable(mut report: InventoryReport) -> InventoryReport {
         source.retries = 0;
         source.elapsed_ms = 0;
         source.reused = None;
+        // Where the adaptive limit ends depends on how the requests interleaved.
+        source.concurrency_limit = None;
     }
     report
 }

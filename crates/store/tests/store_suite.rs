@@ -63,6 +63,7 @@ fn full_repo(src: &str, registry: &str, name: &str, tags: &[(&str, &str)]) -> Re
 fn summary(name: &str, repositories: u64, tags: u64, errors: u64) -> SourceSummary {
     let mut s = SourceSummary::new(&source(name));
     s.registries = 1;
+    s.concurrency_limit = Some(12);
     s.repositories = repositories;
     s.tags = tags;
     s.errors = errors;

@@ -145,7 +145,7 @@ fn select(inventory: Inventory, selection: &SelectionArgs) -> Result<Inventory, 
         options.concurrency = n as usize;
     }
     if let Some(n) = selection.per_source_concurrency {
-        options.per_source_concurrency = n as usize;
+        options.per_source_concurrency = Some(n as usize);
     }
     Ok(inventory.with_options(options)?)
 }
@@ -215,6 +215,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(inventory.options().concurrency, 64);
-        assert_eq!(inventory.options().per_source_concurrency, 16);
+        assert_eq!(inventory.options().per_source_concurrency, Some(16));
     }
 }
