@@ -15,7 +15,7 @@ use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
 mod common;
-use common::{command, config_named, json, reginv, reginv_async, stderr};
+use common::{command, config_named, emulator_of, json, reginv, reginv_async, stderr};
 
 /// A safety net against hangs; never a timing assertion.
 const SAFETY_NET: Duration = Duration::from_secs(60);
@@ -63,7 +63,7 @@ fn fixture_with_empty_registries() -> Fixture {
 }
 
 async fn emulator_with(fixture: Fixture) -> (Emulator, tempfile::TempDir) {
-    let emulator = Emulator::builder().fixture(fixture).start().await.unwrap();
+    let emulator = emulator_of(fixture).await;
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("reginv.toml"),

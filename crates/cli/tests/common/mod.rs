@@ -98,13 +98,14 @@ pub fn json(out: &Output) -> Value {
     })
 }
 
+/// An emulator of `fixture`, started.
+pub async fn emulator_of(fixture: Fixture) -> Emulator {
+    Emulator::builder().fixture(fixture).start().await.unwrap()
+}
+
 /// An emulator of the sample fixture.
 pub async fn sample_emulator() -> Emulator {
-    Emulator::builder()
-        .fixture(Fixture::sample())
-        .start()
-        .await
-        .unwrap()
+    emulator_of(Fixture::sample()).await
 }
 
 /// A reginv.toml with one NCP source per region of the sample (`ncp-<region>`) and one SWR
