@@ -366,22 +366,15 @@ pub(crate) const TAG_COLUMNS: [Kind; 11] = [
 ];
 
 /// The columns of `source, registry, repository`, then a tag as [`tag_from_row`] reads it.
-const TAG_KINDS: [Kind; 14] = [
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Int,
-    Kind::Time,
-    Kind::Time,
-    Kind::Time,
-    Kind::Bool,
-    Kind::Text,
-    Kind::Bool,
-    Kind::Text,
-    Kind::Text,
-];
+const TAG_KINDS: [Kind; 14] = {
+    let mut kinds = [Kind::Text; 14];
+    let mut i = 0;
+    while i < TAG_COLUMNS.len() {
+        kinds[3 + i] = TAG_COLUMNS[i];
+        i += 1;
+    }
+    kinds
+};
 
 /// A tag from `name, digest, size_bytes, created_at, updated_at, last_pulled_at, scanned,
 /// media_type, is_index, platforms, extra`.
