@@ -699,25 +699,15 @@ fn catalog_refused(err: Error) -> Error {
     if !refused {
         return err;
     }
-    let ctx = err.context().clone();
-    let mut out = Error::unsupported(format!("{CATALOG_REFUSED} ({})", err.message()));
+    let ctx = err.context();
+    // Where it happened (provider, source, operation, target), its status and its code.
+    let mut out =
+        Error::unsupported(format!("{CATALOG_REFUSED} ({})", err.message())).with_context(ctx);
     if let Some(status) = ctx.status {
         out = out.with_status(status);
     }
-    if let Some(code) = ctx.code {
-        out = out.with_code(code);
-    }
-    if let Some(p) = ctx.provider {
-        out = out.with_provider(p);
-    }
-    if let Some(s) = ctx.source {
-        out = out.with_source(s);
-    }
-    if let Some(o) = ctx.operation {
-        out = out.with_operation(o);
-    }
-    if let Some(t) = ctx.target {
-        out = out.with_target(t);
+    if let Some(code) = &ctx.code {
+        out = out.with_code(code.clone());
     }
     out
 }
