@@ -470,8 +470,12 @@ fn hanging_config(dir: &Path, url: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
+/// SIGTERM to `child` once the hanging server has its request.
 #[cfg(unix)]
-fn terminate(child: &std::process::Child) {
+fn terminate(child: &std::process::Child, accepted: &std::sync::mpsc::Receiver<()>) {
+    accepted
+        .recv_timeout(SAFETY_NET)
+        .expect("a request arrives");
     let pid = i32::try_from(child.id()).unwrap();
     // SAFETY: kill only sends a signal to the child this test started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
@@ -498,10 +502,7 @@ fn sigterm_removes_the_partial_output_and_exits_143() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    accepted
-        .recv_timeout(SAFETY_NET)
-        .expect("a request arrives");
-    terminate(&child);
+    terminate(&child, &accepted);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143));
     let mut err = String::new();
@@ -533,10 +534,7 @@ fn sigterm_ends_an_ndjson_stream_with_an_interrupted_summary() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    accepted
-        .recv_timeout(SAFETY_NET)
-        .expect("a request arrives");
-    terminate(&child);
+    terminate(&child, &accepted);
     let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
         .lines()
         .collect::<Result<_, _>>()
