@@ -6,14 +6,14 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
+use std::process::Output;
 
-use reginv_emulator::{Emulator, Fixture};
+use reginv_emulator::Emulator;
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+mod common;
+use common::{config_for, json, reginv_async, sample_emulator, stderr, TempDir};
 
 /// The SARIF 2.1.0 schema, as committed by `reginv-audit` (from npm
 /// `@microsoft/sarif-multitool-linux` 5.7.0; see crates/audit/tests/data/README.md).
@@ -40,96 +40,10 @@ const FIRING: &[&str] = &[
     "empty-repository",
 ];
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "reginv-audit-test-{label}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `reginv args…` in `dir`, no vendor credentials in the environment, off the async runtime.
-async fn reginv(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let mut cmd = Command::new(BIN);
-        cmd.args(&args)
-            .current_dir(&dir)
-            .env_clear()
-            .env("HOME", &dir);
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd.output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            stderr(out)
-        )
-    })
-}
-
-async fn emulator() -> Emulator {
-    Emulator::builder()
-        .fixture(Fixture::sample())
-        .start()
-        .await
-        .unwrap()
-}
-
 /// reginv.toml for `emulator` (one ncp source per sample region, one swr source), then
 /// `audit_table`.
 fn write_config(dir: &Path, emulator: &Emulator, audit_table: &str) {
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut text = String::new();
-    for region in emulator.fixture().ncp.keys() {
-        text.push_str(&format!(
-            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
-             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n",
-            emulator.ncp_endpoint(),
-            ncp.access_key,
-            ncp.secret_key.expose(),
-        ));
-    }
-    text.push_str(&format!(
-        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
-         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n{audit_table}",
-        emulator.fixture().swr.region,
-        emulator.swr_endpoint(),
-        swr.access_key,
-        swr.secret_key.expose(),
-    ));
+    let text = format!("{}\n{audit_table}", config_for(emulator, None));
     fs::write(dir.join("reginv.toml"), text).unwrap();
 }
 
@@ -161,7 +75,7 @@ fn sarif_errors(log: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_format_of_a_live_audit() {
-    let emulator = emulator().await;
+    let emulator = sample_emulator().await;
     let dir = TempDir::new("formats");
     write_config(dir.path(), &emulator, "");
     let base = [
@@ -174,7 +88,7 @@ async fn every_format_of_a_live_audit() {
         "2",
     ];
 
-    let out = reginv(dir.path(), &[&base[..], &["--format", "json"]].concat()).await;
+    let out = reginv_async(dir.path(), &[&base[..], &["--format", "json"]].concat()).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["schema_version"], 1);
@@ -195,7 +109,7 @@ async fn every_format_of_a_live_audit() {
     }
     let findings = doc["findings"].as_array().unwrap().len();
 
-    let out = reginv(dir.path(), &[&base[..], &["--format", "sarif"]].concat()).await;
+    let out = reginv_async(dir.path(), &[&base[..], &["--format", "sarif"]].concat()).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let log = json(&out);
     assert_eq!(sarif_errors(&log), Vec::<String>::new());
@@ -216,14 +130,14 @@ async fn every_format_of_a_live_audit() {
         .unwrap()
         .contains(':'));
 
-    let out = reginv(dir.path(), &[&base[..], &["--format", "csv"]].concat()).await;
+    let out = reginv_async(dir.path(), &[&base[..], &["--format", "csv"]].concat()).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
     assert_eq!(&reader.headers().unwrap()[0], "rule");
     assert_eq!(reader.records().count(), findings);
 
     let file = dir.path().join("audit.txt");
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             &base[..],
@@ -256,12 +170,12 @@ async fn audit_json(dir: &Path, extra: &[&str]) -> Output {
         "--fail-on",
         "never",
     ];
-    reginv(dir, &[&base[..], extra].concat()).await
+    reginv_async(dir, &[&base[..], extra].concat()).await
 }
 
 #[tokio::test]
 async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
-    let emulator = emulator().await;
+    let emulator = sample_emulator().await;
     let dir = TempDir::new("saved");
     write_config(dir.path(), &emulator, "");
     let live = audit_json(dir.path(), &[]).await;
@@ -290,7 +204,7 @@ async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
     let store = format!("sqlite:{}", dir.path().join("inv.db").display());
     // One full inventory with repository details (for `mutable-tags`), saved as JSON and
     // stored as snapshot 1; then snapshot 2 at the default depth (tag names only).
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             "inventory",
@@ -307,7 +221,7 @@ async fn a_saved_report_and_a_stored_snapshot_audit_the_same_as_a_live_run() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             "inventory",
@@ -411,10 +325,10 @@ fn tag_requests(emulator: &Emulator) -> u64 {
 
 #[tokio::test]
 async fn only_the_requests_the_selected_rules_need() {
-    let emulator = emulator().await;
+    let emulator = sample_emulator().await;
     let dir = TempDir::new("depth");
     write_config(dir.path(), &emulator, "");
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             "audit",
@@ -450,7 +364,7 @@ async fn only_the_requests_the_selected_rules_need() {
     // `mutable-tags` reads NCR image details: one request more per repository, still no tags.
     let without_details = emulator.stats().requests;
     emulator.reset_stats();
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             "audit",
@@ -472,7 +386,7 @@ async fn only_the_requests_the_selected_rules_need() {
     );
     emulator.reset_stats();
 
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &[
             "audit",
@@ -492,11 +406,11 @@ async fn only_the_requests_the_selected_rules_need() {
 
 #[tokio::test]
 async fn suppressions_from_the_config_and_exit_statuses() {
-    let emulator = emulator().await;
+    let emulator = sample_emulator().await;
     let dir = TempDir::new("exit");
     write_config(dir.path(), &emulator, "");
     // The sample has public repositories: a high finding, so the default --fail-on fails.
-    let out = reginv(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
     let doc = json(&out);
     let high = doc["summary"]["by_severity"]["high"].as_u64().unwrap();
@@ -511,7 +425,7 @@ async fn suppressions_from_the_config_and_exit_statuses() {
          until = 2027-01-01\n\n[[audit.suppress]]\nrule = \"registry-disconnected\"\n\
          target = \"ncp-jpn:*\"\nreason = \"the DR bucket is being moved\"\n",
     );
-    let out = reginv(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--as-of", AS_OF, "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let suppressed = json(&out);
     assert_eq!(suppressed["summary"]["by_severity"]["high"], 0);
@@ -522,7 +436,7 @@ async fn suppressions_from_the_config_and_exit_statuses() {
         "suppressed findings are still listed"
     );
     // After `until`, the public-registry findings come back.
-    let later = reginv(
+    let later = reginv_async(
         dir.path(),
         &[
             "audit",
@@ -543,7 +457,7 @@ async fn suppressions_from_the_config_and_exit_statuses() {
         stderr(&later)
     );
     // A lower --fail-on catches the low/info findings.
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &["audit", "--as-of", AS_OF, "--fail-on", "info"],
     )
@@ -551,10 +465,10 @@ async fn suppressions_from_the_config_and_exit_statuses() {
     assert_eq!(out.status.code(), Some(3), "stderr: {}", stderr(&out));
 
     // An unknown rule id is an error that lists the known ones.
-    let out = reginv(dir.path(), &["audit", "--rule", "public-repo"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--rule", "public-repo"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("public-repository") && stderr(&out).contains("stale-image"));
-    let out = reginv(dir.path(), &["audit", "--skip-rule", "nope"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--skip-rule", "nope"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--skip-rule"), "{}", stderr(&out));
     emulator.shutdown().await;
@@ -562,7 +476,7 @@ async fn suppressions_from_the_config_and_exit_statuses() {
 
 #[tokio::test]
 async fn an_incomplete_inventory_exits_2() {
-    let emulator = emulator().await;
+    let emulator = sample_emulator().await;
     let dir = TempDir::new("incomplete");
     write_config(dir.path(), &emulator, "");
     let text = fs::read_to_string(dir.path().join("reginv.toml")).unwrap();
@@ -572,7 +486,7 @@ async fn an_incomplete_inventory_exits_2() {
         text.replace(&secret, "wrong-secret"),
     )
     .unwrap();
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &["audit", "--format", "json", "--fail-on", "never"],
     )
@@ -593,18 +507,18 @@ async fn an_incomplete_inventory_exits_2() {
 #[tokio::test]
 async fn from_refuses_live_filters_and_bad_files() {
     let dir = TempDir::new("from");
-    let out = reginv(dir.path(), &["audit", "--from", "missing.json"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--from", "missing.json"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("missing.json"));
     fs::write(dir.path().join("bad.json"), "{\"not\": \"a report\"}").unwrap();
-    let out = reginv(dir.path(), &["audit", "--from", "bad.json"]).await;
+    let out = reginv_async(dir.path(), &["audit", "--from", "bad.json"]).await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("not a reginv JSON report"),
         "{}",
         stderr(&out)
     );
-    let out = reginv(
+    let out = reginv_async(
         dir.path(),
         &["audit", "--from", "bad.json", "--source", "x"],
     )

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::process::Output;
 
-use reginv_emulator::{Emulator, Fixture};
+use reginv_emulator::Fixture;
 use serde_json::Value;
 
 mod common;
-use common::{config_for, reginv, reginv_async, stderr, stdout, TempDir};
+use common::{config_for, json, reginv, reginv_async, sample_emulator, stderr, stdout, TempDir};
 
 /// The CSV header the README documents.
 const CSV_HEADER: [&str; 24] = [
@@ -76,11 +75,6 @@ fn sample_untagged_repositories() -> usize {
     ncp + swr
 }
 
-fn parse_json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), stderr(out)))
-}
-
 // ---- demo ------------------------------------------------------------------------------------
 
 #[test]
@@ -88,7 +82,7 @@ fn demo_json_is_the_whole_sample_and_complete() {
     let dir = TempDir::new("demo-json");
     let out = reginv(dir.path(), &["demo", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let doc = parse_json(&out);
+    let doc = json(&out);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["complete"], true);
     assert!(doc["generated_at"].is_string());
@@ -188,7 +182,7 @@ fn demo_full_depth_carries_digests_and_platforms() {
     let dir = TempDir::new("demo-full");
     let out = reginv(dir.path(), &["demo", "--format", "json", "--tags", "full"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let doc = parse_json(&out);
+    let doc = json(&out);
     let tags: Vec<&Value> = doc["repositories"]
         .as_array()
         .unwrap()
@@ -259,14 +253,6 @@ fn demo_output_file_is_written_and_stdout_stays_empty() {
 
 // ---- inventory against an emulator started here ---------------------------------------------
 
-async fn sample_emulator() -> Emulator {
-    Emulator::builder()
-        .fixture(Fixture::sample())
-        .start()
-        .await
-        .unwrap()
-}
-
 /// Every `registry/name` of the fixture, NCR and SWR.
 fn fixture_full_names(fixture: &Fixture) -> BTreeSet<(String, String)> {
     let mut names = BTreeSet::new();
@@ -311,7 +297,7 @@ async fn inventory_lists_every_repository_of_the_config() {
     // ./reginv.toml is found without --config.
     let out = reginv_async(dir.path(), &["inventory", "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let doc = parse_json(&out);
+    let doc = json(&out);
     assert_eq!(doc["complete"], true);
     let expected = fixture_full_names(&emulator.fixture());
     assert_eq!(report_full_names(&doc), expected);
@@ -377,7 +363,7 @@ async fn inventory_filters_by_source_registry_and_repository() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let doc = parse_json(&out);
+    let doc = json(&out);
     let expected: BTreeSet<_> = all.iter().filter(|(s, _)| s == "swr-ap").cloned().collect();
     assert!(!expected.is_empty());
     assert_eq!(report_full_names(&doc), expected);
@@ -406,7 +392,7 @@ async fn inventory_filters_by_source_registry_and_repository() {
         .cloned()
         .collect();
     assert!(!expected.is_empty());
-    assert_eq!(report_full_names(&parse_json(&out)), expected);
+    assert_eq!(report_full_names(&json(&out)), expected);
 
     // A glob on the repository name (not the registry).
     let some_repo = emulator.fixture().swr.namespaces[0].repos[0].name.clone();
@@ -424,7 +410,7 @@ async fn inventory_filters_by_source_registry_and_repository() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    let found = report_full_names(&parse_json(&out));
+    let found = report_full_names(&json(&out));
     assert!(!found.is_empty());
     assert!(
         found
@@ -491,7 +477,7 @@ async fn bad_credentials_on_one_source_exit_2_and_name_it() {
             "secret leaked"
         );
         if format == "json" {
-            let doc = parse_json(&out);
+            let doc = json(&out);
             assert_eq!(doc["complete"], false);
             let errors = doc["errors"].as_array().unwrap();
             assert!(!errors.is_empty());
@@ -520,7 +506,7 @@ async fn bad_credentials_on_one_source_exit_2_and_name_it() {
     )
     .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let doc = parse_json(&out);
+    let doc = json(&out);
     assert_eq!(doc["sources"][0]["status"], "failed");
     assert_eq!(doc["repositories"], Value::Array(vec![]));
     emulator.shutdown().await;

@@ -1,26 +1,10 @@
 //! What a user meets first: `--version`, `init`, `completions` and `man`, run as the binary.
 
 use std::fs;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
-
-fn reginv(args: &[&str], dir: &std::path::Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the reginv binary runs")
-}
-
-fn temp_dir(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("reginv-first-run-{label}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::{reginv, TempDir};
 
 fn git_head(dir: &std::path::Path) -> Option<String> {
     let out = Command::new("git")
@@ -35,7 +19,7 @@ fn git_head(dir: &std::path::Path) -> Option<String> {
 
 #[test]
 fn version_names_the_commit_the_tree_state_and_the_features() {
-    let out = reginv(&["--version"], &std::env::temp_dir());
+    let out = reginv(&std::env::temp_dir(), &["--version"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
@@ -58,7 +42,7 @@ fn version_names_the_commit_the_tree_state_and_the_features() {
         None => assert!(text.contains("commit unknown"), "{text}"),
     }
     // -V stays the short form.
-    let short = reginv(&["-V"], &std::env::temp_dir());
+    let short = reginv(&std::env::temp_dir(), &["-V"]);
     assert_eq!(
         String::from_utf8(short.stdout).unwrap().trim(),
         format!("reginv {}", env!("CARGO_PKG_VERSION"))
@@ -67,8 +51,8 @@ fn version_names_the_commit_the_tree_state_and_the_features() {
 
 #[test]
 fn init_writes_a_configuration_that_loads_and_never_overwrites() {
-    let dir = temp_dir("init");
-    let out = reginv(&["init"], &dir);
+    let dir = TempDir::new("init");
+    let out = reginv(&dir, &["init"]);
     assert!(out.status.success(), "{out:?}");
     let path = dir.join("reginv.toml");
     let text = fs::read_to_string(&path).unwrap();
@@ -78,7 +62,7 @@ fn init_writes_a_configuration_that_loads_and_never_overwrites() {
 
     // A second run keeps the file (and says how to replace it) ...
     fs::write(&path, "# mine\n").unwrap();
-    let again = reginv(&["init"], &dir);
+    let again = reginv(&dir, &["init"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
     assert_eq!(fs::read_to_string(&path).unwrap(), "# mine\n");
@@ -89,38 +73,37 @@ fn init_writes_a_configuration_that_loads_and_never_overwrites() {
         let target = dir.join("elsewhere.txt");
         fs::write(&target, "keep").unwrap();
         std::os::unix::fs::symlink(&target, dir.join("link.toml")).unwrap();
-        let linked = reginv(&["init", "-o", "link.toml"], &dir);
+        let linked = reginv(&dir, &["init", "-o", "link.toml"]);
         assert_eq!(linked.status.code(), Some(1));
         assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
     }
 
     // ... and --force replaces it.
-    let forced = reginv(&["init", "--force"], &dir);
+    let forced = reginv(&dir, &["init", "--force"]);
     assert!(forced.status.success());
     assert_eq!(fs::read_to_string(&path).unwrap(), text);
 
     // `-o -` prints it.
-    let stdout = reginv(&["init", "-o", "-"], &dir);
+    let stdout = reginv(&dir, &["init", "-o", "-"]);
     assert_eq!(String::from_utf8(stdout.stdout).unwrap(), text);
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn completions_and_the_manual_are_printed_for_every_shell() {
     let dir = std::env::temp_dir();
     for shell in ["bash", "zsh", "fish", "powershell"] {
-        let out = reginv(&["completions", shell], &dir);
+        let out = reginv(&dir, &["completions", shell]);
         assert!(out.status.success(), "{shell}: {out:?}");
         let text = String::from_utf8(out.stdout).unwrap();
         for sub in ["inventory", "demo", "init", "completions", "man"] {
             assert!(text.contains(sub), "{shell} completion lacks {sub}");
         }
     }
-    let man = reginv(&["man"], &dir);
+    let man = reginv(&dir, &["man"]);
     assert!(man.status.success());
     let text = String::from_utf8(man.stdout).unwrap();
     assert!(text.contains(".TH reginv"), "{text:.200}");
     assert!(text.contains(".TH reginv-inventory "));
-    let unknown = reginv(&["completions", "tcsh"], &dir);
+    let unknown = reginv(&dir, &["completions", "tcsh"]);
     assert!(!unknown.status.success());
 }

@@ -19,7 +19,7 @@ use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
 mod common;
-use common::{config_for, reginv, reginv_async, stderr, TempDir};
+use common::{config_for, emulator_of, reginv, reginv_async, sample_emulator, stderr, TempDir};
 
 /// User data that would break or inject into a page escaped the wrong way.
 const HOSTILE: &str = "ends</script><script>document.title='pwned'</script><!-- \u{2028}\u{2029}";
@@ -139,7 +139,7 @@ fn check_page(html: &str, report: &Value) {
 /// Starts an emulator of `fixture`, configures `dir` for it (`reginv.toml`) and writes its
 /// full inventory to `dir/r.json`; returns the running emulator and the report.
 async fn emulator_inventory(dir: &Path, fixture: Fixture) -> (Emulator, Value) {
-    let emulator = Emulator::builder().fixture(fixture).start().await.unwrap();
+    let emulator = emulator_of(fixture).await;
     fs::write(dir.join("reginv.toml"), config_for(&emulator, None)).unwrap();
     let out = reginv_async(
         dir,
@@ -209,11 +209,7 @@ async fn the_page_of_an_emulator_inventory_equals_its_json_live_or_from_a_file()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partial_inventory_is_written_with_its_failures_and_exit_status_2() {
     let dir = TempDir::new("partial");
-    let emulator = Emulator::builder()
-        .fixture(Fixture::sample())
-        .start()
-        .await
-        .unwrap();
+    let emulator = sample_emulator().await;
     fs::write(
         dir.path().join("reginv.toml"),
         config_for(&emulator, Some("wrong-secret")),
@@ -333,11 +329,7 @@ async fn a_page_from_a_store_shows_the_changes_and_the_same_audit_as_reginv_audi
     let store = format!("sqlite:{}", db.display());
     // Run 1: the (hostile) sample, stored by `inventory --store`.
     let sample = hostile_fixture("127.0.0.1:9");
-    let before = Emulator::builder()
-        .fixture(sample.clone())
-        .start()
-        .await
-        .unwrap();
+    let before = emulator_of(sample.clone()).await;
     fs::write(dir.path().join("reginv.toml"), config_for(&before, None)).unwrap();
     let out = reginv_async(
         dir.path(),
@@ -357,11 +349,7 @@ async fn a_page_from_a_store_shows_the_changes_and_the_same_audit_as_reginv_audi
 
     // Six changes later, run 2: a live `report` whose configuration names the store stores its
     // run and shows what changed since run 1.
-    let after = Emulator::builder()
-        .fixture(changed(sample))
-        .start()
-        .await
-        .unwrap();
+    let after = emulator_of(changed(sample)).await;
     let config = config_for(&after, None);
     fs::write(dir.path().join("reginv.toml"), &config).unwrap();
     let out = reginv_async(

@@ -7,56 +7,18 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use reginv_emulator::fixture::SwrNamespace;
 use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+mod common;
+use common::{command, config_named, emulator_of, json, reginv, reginv_async, stderr};
 
 /// A safety net against hangs; never a timing assertion.
 const SAFETY_NET: Duration = Duration::from_secs(60);
-
-/// `reginv args…` in `dir`, without vendor credentials in the environment.
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(dir).env_clear().env("HOME", dir);
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().unwrap()
-}
-
-async fn run_async(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_path_buf();
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&dir, &args)
-    })
-    .await
-    .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            stderr(out)
-        )
-    })
-}
 
 /// The data rows of a CSV output.
 fn csv_records(out: &Output) -> Vec<csv::StringRecord> {
@@ -84,31 +46,6 @@ fn entries(dir: &Path) -> Vec<String> {
     names
 }
 
-/// A reginv.toml for every NCR region of `emulator` and its SWR account.
-fn config_for(emulator: &Emulator) -> String {
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut text = String::new();
-    for region in emulator.fixture().ncp.keys() {
-        text.push_str(&format!(
-            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
-             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n",
-            emulator.ncp_endpoint(),
-            ncp.access_key,
-            ncp.secret_key.expose(),
-        ));
-    }
-    text.push_str(&format!(
-        "[[providers]]\nname = \"swr\"\nkind = \"huawei\"\nregion = \"{}\"\n\
-         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
-        emulator.fixture().swr.region,
-        emulator.swr_endpoint(),
-        swr.access_key,
-        swr.secret_key.expose(),
-    ));
-    text
-}
-
 /// The sample with an empty NCR registry in `kr` and an empty SWR namespace.
 fn fixture_with_empty_registries() -> Fixture {
     let mut fixture = Fixture::sample();
@@ -126,9 +63,13 @@ fn fixture_with_empty_registries() -> Fixture {
 }
 
 async fn emulator_with(fixture: Fixture) -> (Emulator, tempfile::TempDir) {
-    let emulator = Emulator::builder().fixture(fixture).start().await.unwrap();
+    let emulator = emulator_of(fixture).await;
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("reginv.toml"), config_for(&emulator)).unwrap();
+    fs::write(
+        dir.path().join("reginv.toml"),
+        config_named(&emulator, "swr", None),
+    )
+    .unwrap();
     (emulator, dir)
 }
 
@@ -137,7 +78,7 @@ async fn emulator_with(fixture: Fixture) -> (Emulator, tempfile::TempDir) {
 #[test]
 fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(dir.path(), &["demo", "--format", "json", "--tags", "full"]);
+    let out = reginv(dir.path(), &["demo", "--format", "json", "--tags", "full"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json(&out);
     let fixture = Fixture::sample();
@@ -177,7 +118,7 @@ fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
         }
     }
     // Names depth: tag_count too, for NCR as for SWR.
-    let out = run(dir.path(), &["demo", "--format", "json"]);
+    let out = reginv(dir.path(), &["demo", "--format", "json"]);
     let doc = json(&out);
     for repo in doc["repositories"].as_array().unwrap() {
         assert_eq!(
@@ -218,11 +159,11 @@ fn ncr_tag_counts_sizes_and_security_fields_are_filled() {
 #[test]
 fn details_fetch_tag_immutability_and_count_the_requests() {
     let dir = tempfile::tempdir().unwrap();
-    let plain = json(&run(
+    let plain = json(&reginv(
         dir.path(),
         &["demo", "--format", "json", "--tags", "none"],
     ));
-    let detailed = json(&run(
+    let detailed = json(&reginv(
         dir.path(),
         &["demo", "--format", "json", "--tags", "none", "--details"],
     ));
@@ -273,7 +214,7 @@ fn details_fetch_tag_immutability_and_count_the_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_registries_are_rows_in_every_format() {
     let (emulator, dir) = emulator_with(fixture_with_empty_registries()).await;
-    let out = run_async(dir.path(), &["inventory", "--format", "json"]).await;
+    let out = reginv_async(dir.path(), &["inventory", "--format", "json"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json(&out);
     let names: Vec<(String, String)> = doc["registries"]
@@ -299,7 +240,7 @@ async fn empty_registries_are_rows_in_every_format() {
     let expected = fixture.ncp.values().map(Vec::len).sum::<usize>() + fixture.swr.namespaces.len();
     assert_eq!(names.len(), expected);
 
-    let out = run_async(dir.path(), &["inventory", "--format", "ndjson"]).await;
+    let out = reginv_async(dir.path(), &["inventory", "--format", "ndjson"]).await;
     let registry_lines: Vec<Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -308,7 +249,7 @@ async fn empty_registries_are_rows_in_every_format() {
         .collect();
     assert_eq!(registry_lines.len(), expected);
 
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "csv", "--csv-rows", "registries"],
     )
@@ -319,7 +260,7 @@ async fn empty_registries_are_rows_in_every_format() {
     assert_eq!(&empty[4], "0", "no repositories");
     assert_eq!(&empty[7], "running");
 
-    let out = run_async(dir.path(), &["inventory", "--format", "table"]).await;
+    let out = reginv_async(dir.path(), &["inventory", "--format", "table"]).await;
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Registries without repositories:"), "{text}");
     assert!(
@@ -332,7 +273,7 @@ async fn empty_registries_are_rows_in_every_format() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_registry_appears_in_the_next_inventory() {
     let (emulator, dir) = emulator_with(Fixture::sample()).await;
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &[
             "ncp",
@@ -346,7 +287,7 @@ async fn a_created_registry_appears_in_the_next_inventory() {
     )
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "json", "--source", "ncp-kr"],
     )
@@ -365,7 +306,7 @@ async fn a_created_registry_appears_in_the_next_inventory() {
 #[test]
 fn filters_that_match_nothing_warn_and_exit_3_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
+    let out = reginv(
         dir.path(),
         &["demo", "--format", "json", "--registry", "nope"],
     );
@@ -375,7 +316,7 @@ fn filters_that_match_nothing_warn_and_exit_3_unless_allowed() {
         "{}",
         stderr(&out)
     );
-    let out = run(
+    let out = reginv(
         dir.path(),
         &[
             "demo",
@@ -407,12 +348,12 @@ fn a_bad_command_line_exits_1_never_2() {
         &["no-such-command"],
         &[],
     ] {
-        let out = run(dir.path(), args);
+        let out = reginv(dir.path(), args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).is_empty(), "{args:?} says why");
     }
-    assert_eq!(run(dir.path(), &["--help"]).status.code(), Some(0));
-    assert_eq!(run(dir.path(), &["--version"]).status.code(), Some(0));
+    assert_eq!(reginv(dir.path(), &["--help"]).status.code(), Some(0));
+    assert_eq!(reginv(dir.path(), &["--version"]).status.code(), Some(0));
 }
 
 #[test]
@@ -421,7 +362,7 @@ fn an_empty_or_provider_less_config_says_so_and_exits_1() {
     for (name, text) in [("empty.toml", ""), ("none.toml", "providers = []\n")] {
         let path = dir.path().join(name);
         fs::write(&path, text).unwrap();
-        let out = run(
+        let out = reginv(
             dir.path(),
             &["inventory", "--config", path.to_str().unwrap()],
         );
@@ -448,7 +389,7 @@ fn output_to_a_fifo_is_written_directly_and_a_symlink_is_followed() {
         let fifo = fifo.clone();
         std::thread::spawn(move || fs::read(fifo).unwrap())
     };
-    let out = run(
+    let out = reginv(
         dir.path(),
         &["demo", "--format", "json", "-o", fifo.to_str().unwrap()],
     );
@@ -464,7 +405,7 @@ fn output_to_a_fifo_is_written_directly_and_a_symlink_is_followed() {
     fs::write(&real, "old").unwrap();
     let link = dir.path().join("link.json");
     std::os::unix::fs::symlink("real.json", &link).unwrap();
-    let out = run(
+    let out = reginv(
         dir.path(),
         &["demo", "--format", "json", "-o", link.to_str().unwrap()],
     );
@@ -477,7 +418,7 @@ fn output_to_a_fifo_is_written_directly_and_a_symlink_is_followed() {
     assert_eq!(doc["complete"], true);
     assert_eq!(entries(dir.path()), ["link.json", "pipe", "real.json"]);
 
-    let out = run(
+    let out = reginv(
         dir.path(),
         &["demo", "--format", "json", "-o", "missing/dir/out.json"],
     );
@@ -487,10 +428,10 @@ fn output_to_a_fifo_is_written_directly_and_a_symlink_is_followed() {
         "{}",
         stderr(&out)
     );
-    let out = run(dir.path(), &["demo", "--format", "json", "-o", "-"]);
+    let out = reginv(dir.path(), &["demo", "--format", "json", "-o", "-"]);
     assert_eq!(json(&out)["complete"], true, "- is stdout");
     // /dev/stdout is a link to a pipe here: written through, never replaced.
-    let out = run(
+    let out = reginv(
         dir.path(),
         &["demo", "--format", "json", "-o", "/dev/stdout"],
     );
@@ -530,8 +471,12 @@ fn hanging_config(dir: &Path, url: &str) -> String {
     path.to_str().unwrap().to_string()
 }
 
+/// SIGTERM to `child` once the hanging server has its request.
 #[cfg(unix)]
-fn terminate(child: &std::process::Child) {
+fn terminate(child: &std::process::Child, accepted: &std::sync::mpsc::Receiver<()>) {
+    accepted
+        .recv_timeout(SAFETY_NET)
+        .expect("a request arrives");
     let pid = i32::try_from(child.id()).unwrap();
     // SAFETY: kill only sends a signal to the child this test started.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
@@ -558,10 +503,7 @@ fn sigterm_removes_the_partial_output_and_exits_143() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    accepted
-        .recv_timeout(SAFETY_NET)
-        .expect("a request arrives");
-    terminate(&child);
+    terminate(&child, &accepted);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143));
     let mut err = String::new();
@@ -593,10 +535,7 @@ fn sigterm_ends_an_ndjson_stream_with_an_interrupted_summary() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    accepted
-        .recv_timeout(SAFETY_NET)
-        .expect("a request arrives");
-    terminate(&child);
+    terminate(&child, &accepted);
     let lines: Vec<String> = BufReader::new(child.stdout.take().unwrap())
         .lines()
         .collect::<Result<_, _>>()
@@ -619,7 +558,7 @@ async fn failed_sources_reach_the_csv_errors_file_and_the_table() {
     let secret = emulator.ncp_credentials().secret_key.expose().to_string();
     let broken = config.replacen(&secret, "wrong-secret", 1);
     fs::write(dir.path().join("reginv.toml"), broken).unwrap();
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "csv", "--errors", "errors.csv"],
     )
@@ -636,7 +575,7 @@ async fn failed_sources_reach_the_csv_errors_file_and_the_table() {
     assert!(rows.iter().all(|r| r[0] == broken_source), "{rows:?}");
     assert_eq!(&rows[0][4], "authentication");
 
-    let out = run_async(dir.path(), &["inventory", "--format", "table"]).await;
+    let out = reginv_async(dir.path(), &["inventory", "--format", "table"]).await;
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(&format!("Failed sources: {broken_source} (failed).")),
@@ -644,7 +583,7 @@ async fn failed_sources_reach_the_csv_errors_file_and_the_table() {
     );
     // A complete run still writes the sidecar, with its header only.
     fs::write(dir.path().join("reginv.toml"), config).unwrap();
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "csv", "--errors", "errors.csv"],
     )
@@ -663,7 +602,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
     let evil = "=cmd|'/c calc'!A1\u{1b}]0;owned\u{7}";
     fixture.swr.namespaces[0].repos[0].name = evil.to_string();
     let (emulator, dir) = emulator_with(fixture).await;
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "table", "--source", "swr"],
     )
@@ -675,7 +614,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
     );
     assert!(text.contains("\\x1b]0;owned\\x07"), "{text}");
 
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "csv", "--source", "swr"],
     )
@@ -683,7 +622,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
     let rows = csv_records(&out);
     let cells: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
     assert!(cells.contains(&format!("'{evil}").as_str()), "{cells:?}");
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &[
             "inventory",
@@ -698,7 +637,7 @@ async fn server_text_is_escaped_on_terminals_and_neutralised_in_csv() {
     let rows = csv_records(&out);
     assert!(rows.iter().any(|r| &r[4] == evil));
 
-    let out = run_async(
+    let out = reginv_async(
         dir.path(),
         &["inventory", "--format", "json", "--source", "swr"],
     )
@@ -758,7 +697,7 @@ fn library_warnings_reach_stderr_as_reginv_lines() {
         ),
     )
     .unwrap();
-    let out = run(
+    let out = reginv(
         dir.path(),
         &[
             "inventory",

@@ -3,21 +3,11 @@
 //! NDJSON lines), and the audit of an emulator's inventory.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-use reginv_emulator::{Emulator, Fixture};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
-
-fn reginv(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(dir).env_clear().env("HOME", dir);
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.output().expect("the reginv binary runs")
-}
+mod common;
+use common::{config_for, reginv, sample_emulator, TempDir};
 
 fn validator(dir: &Path, document: &str) -> jsonschema::Validator {
     let out = reginv(dir, &["schema", document]);
@@ -37,16 +27,9 @@ fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str)
     );
 }
 
-fn temp_dir(label: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("reginv-schema-{label}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn the_demo_report_and_every_event_line_match_their_schemas() {
-    let dir = temp_dir("demo");
+    let dir = TempDir::new("demo");
     let report = validator(&dir, "report");
     let events = validator(&dir, "events");
 
@@ -74,12 +57,11 @@ fn the_demo_report_and_every_event_line_match_their_schemas() {
     broken = doc;
     broken["sources"][0]["status"] = Value::from("fine");
     assert!(!report.is_valid(&broken));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_report_of_failures_and_its_error_lines_match_their_schemas() {
-    let dir = temp_dir("failures");
+    let dir = TempDir::new("failures");
     // Nothing listens on port 1 of the loopback: every listing fails with a network error.
     std::fs::write(
         dir.join("reginv.toml"),
@@ -108,7 +90,6 @@ secret_key = "SK"
     for line in text.lines() {
         assert_valid(&events, &serde_json::from_str(line).unwrap(), line);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A demo report, and a copy with a retag, a repository gone and a repository made private.
@@ -134,7 +115,7 @@ fn two_reports(dir: &Path) -> (Value, Value) {
 
 #[test]
 fn the_diff_of_two_reports_and_its_lines_match_their_schema() {
-    let dir = temp_dir("diff");
+    let dir = TempDir::new("diff");
     let schema = validator(&dir, "diff");
     let (old, new) = two_reports(&dir);
     std::fs::write(dir.join("old.json"), old.to_string()).unwrap();
@@ -179,44 +160,14 @@ fn the_diff_of_two_reports_and_its_lines_match_their_schema() {
     let mut line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     line["type"] = Value::from("registry");
     assert!(!schema.is_valid(&line));
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// reginv.toml with one source per API of `emulator`: an ncp source per region, one swr source.
-fn emulator_config(emulator: &Emulator) -> String {
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut text = String::new();
-    for region in emulator.fixture().ncp.keys() {
-        text.push_str(&format!(
-            "[[providers]]\nname = \"ncp-{region}\"\nkind = \"ncp\"\nregion = \"{region}\"\n\
-             endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n\n",
-            emulator.ncp_endpoint(),
-            ncp.access_key,
-            ncp.secret_key.expose(),
-        ));
-    }
-    text.push_str(&format!(
-        "[[providers]]\nname = \"swr-ap\"\nkind = \"huawei\"\nregion = \"{}\"\n\
-         endpoint = \"{}\"\naccess_key = \"{}\"\nsecret_key = \"{}\"\n",
-        emulator.fixture().swr.region,
-        emulator.swr_endpoint(),
-        swr.access_key,
-        swr.secret_key.expose(),
-    ));
-    text
 }
 
 #[tokio::test]
 async fn the_audit_of_an_emulator_inventory_matches_its_schema() {
-    let emulator = Emulator::builder()
-        .fixture(Fixture::sample())
-        .start()
-        .await
-        .unwrap();
-    let dir = temp_dir("audit");
-    std::fs::write(dir.join("reginv.toml"), emulator_config(&emulator)).unwrap();
-    let run_dir = dir.clone();
+    let emulator = sample_emulator().await;
+    let dir = TempDir::new("audit");
+    std::fs::write(dir.join("reginv.toml"), config_for(&emulator, None)).unwrap();
+    let run_dir = dir.to_path_buf();
     let (schema, out) = tokio::task::spawn_blocking(move || {
         let schema = validator(&run_dir, "audit");
         let args = [
@@ -244,5 +195,4 @@ async fn the_audit_of_an_emulator_inventory_matches_its_schema() {
     broken = doc;
     broken["summary"]["suppressed"] = Value::from(-1);
     assert!(!schema.is_valid(&broken));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,36 +2,14 @@
 //! `diff` compares them (or two JSON reports) and `--exit-code` says whether anything changed;
 //! the store comes from `--store`, `REGINV_STORE` or `[store] url`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Output;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_reginv");
+mod common;
+use common::{reginv, reginv_env, TempDir};
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-/// A fresh directory under the system temp dir.
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "reginv-cli-store-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn reginv(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).current_dir(dir).env_remove("REGINV_STORE");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
+/// stdout as JSON, once the status says the run succeeded (0, or 3: changes found).
 fn json(out: &Output) -> Value {
     assert!(
         out.status.success() || out.status.code() == Some(3),
@@ -39,22 +17,21 @@ fn json(out: &Output) -> Value {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::json(out)
 }
 
 #[test]
 fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
-    let dir = temp_dir();
+    let dir = TempDir::new("store");
     let store = format!("sqlite:{}", dir.join("inv.db").display());
     for _ in 0..2 {
-        let out = reginv(&dir, &["demo", "--store", &store, "--format", "json"], &[]);
+        let out = reginv(&dir, &["demo", "--store", &store, "--format", "json"]);
         let report = json(&out);
         assert_eq!(report["complete"], true);
     }
     let runs = json(&reginv(
         &dir,
         &["snapshots", "--store", &store, "--format", "json"],
-        &[],
     ));
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 2);
@@ -65,11 +42,7 @@ fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
     assert!(runs[1]["repositories"].as_u64().unwrap() > 0);
     assert!(runs[1]["tags"].as_u64().unwrap() > 0);
 
-    let table = reginv(
-        &dir,
-        &["snapshots", "--store", &store, "--format", "table"],
-        &[],
-    );
+    let table = reginv(&dir, &["snapshots", "--store", &store, "--format", "table"]);
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.starts_with("ID  STARTED"), "{text}");
 
@@ -77,7 +50,6 @@ fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
     let out = reginv(
         &dir,
         &["diff", "--store", &store, "--format", "json", "--exit-code"],
-        &[],
     );
     assert_eq!(out.status.code(), Some(0));
     let d = json(&out);
@@ -90,7 +62,7 @@ fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
     assert_eq!(d["summary"]["tag_moved"], 0);
 
     // The store from REGINV_STORE, and from [store] url in ./reginv.toml.
-    let out = reginv(
+    let out = reginv_env(
         &dir,
         &["snapshots", "--format", "json"],
         &[("REGINV_STORE", &store)],
@@ -101,12 +73,11 @@ fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
         format!("[store]\nurl = \"{store}\"\n"),
     )
     .unwrap();
-    let out = reginv(&dir, &["snapshots", "--format", "json"], &[]);
+    let out = reginv(&dir, &["snapshots", "--format", "json"]);
     assert_eq!(json(&out).as_array().unwrap().len(), 2);
     let out = reginv(
         &dir,
         &["diff", "--from", "2", "--to", "1", "--format", "ndjson"],
-        &[],
     );
     let last = String::from_utf8(out.stdout).unwrap();
     let summary: Value = serde_json::from_str(last.lines().last().unwrap()).unwrap();
@@ -116,8 +87,8 @@ fn demo_writes_snapshots_that_snapshots_lists_and_diff_compares() {
 
 #[test]
 fn diff_of_two_reports_finds_a_retag_and_exit_code_says_so() {
-    let dir = temp_dir();
-    let out = reginv(&dir, &["demo", "--tags", "full", "--format", "json"], &[]);
+    let dir = TempDir::new("store");
+    let out = reginv(&dir, &["demo", "--tags", "full", "--format", "json"]);
     let old = json(&out);
     let mut new = old.clone();
     let index = old["repositories"]
@@ -145,7 +116,6 @@ fn diff_of_two_reports_finds_a_retag_and_exit_code_says_so() {
             "json",
             "--exit-code",
         ],
-        &[],
     );
     assert_eq!(
         out.status.code(),
@@ -164,11 +134,7 @@ fn diff_of_two_reports_finds_a_retag_and_exit_code_says_so() {
     assert_eq!(d["summary"]["tag_moved"], 1);
 
     // Without --exit-code a change is no error; the table escapes what the server sent.
-    let out = reginv(
-        &dir,
-        &["diff", "old.json", "new.json", "--format", "table"],
-        &[],
-    );
+    let out = reginv(&dir, &["diff", "old.json", "new.json", "--format", "table"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("tag_moved"), "{text}");
@@ -178,17 +144,17 @@ fn diff_of_two_reports_finds_a_retag_and_exit_code_says_so() {
 
 #[test]
 fn diff_and_snapshots_say_what_is_missing() {
-    let dir = temp_dir();
-    let out = reginv(&dir, &["snapshots"], &[]);
+    let dir = TempDir::new("store");
+    let out = reginv(&dir, &["snapshots"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no store: give --store URL"));
     let store = format!("{}", dir.join("empty.db").display());
-    let out = reginv(&dir, &["diff", "--store", &store], &[]);
+    let out = reginv(&dir, &["diff", "--store", &store]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no finished snapshot"));
-    let out = reginv(&dir, &["diff", "only-one.json"], &[]);
+    let out = reginv(&dir, &["diff", "only-one.json"]);
     assert_eq!(out.status.code(), Some(1), "a usage error");
-    let out = reginv(&dir, &["diff", "a.json", "b.json"], &[]);
+    let out = reginv(&dir, &["diff", "a.json", "b.json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read a.json"));
 }
@@ -202,19 +168,17 @@ fn postgres_store_through_the_cli() {
         eprintln!("postgres_store_through_the_cli: skipped: REGINV_TEST_POSTGRES_URL is not set");
         return;
     };
-    let dir = temp_dir();
+    let dir = TempDir::new("store");
     let before = json(&reginv(
         &dir,
         &["snapshots", "--store", &url, "--format", "json"],
-        &[],
     ));
     let count = before.as_array().unwrap().len();
-    let out = reginv(&dir, &["demo", "--store", &url, "--format", "json"], &[]);
+    let out = reginv(&dir, &["demo", "--store", &url, "--format", "json"]);
     assert_eq!(json(&out)["complete"], true);
     let after = json(&reginv(
         &dir,
         &["snapshots", "--store", &url, "--format", "json"],
-        &[],
     ));
     let runs = after.as_array().unwrap();
     assert_eq!(runs.len(), count + 1);
@@ -244,14 +208,13 @@ fn normalized(mut report: Value) -> Value {
 
 #[test]
 fn an_incremental_demo_prints_the_full_runs_report_and_counts_reuse() {
-    let dir = temp_dir();
+    let dir = TempDir::new("store");
     let store = dir.join("inc.db").display().to_string();
     let full = json(&reginv(
         &dir,
         &[
             "demo", "--store", &store, "--tags", "full", "--format", "json",
         ],
-        &[],
     ));
     let inc = json(&reginv(
         &dir,
@@ -265,7 +228,6 @@ fn an_incremental_demo_prints_the_full_runs_report_and_counts_reuse() {
             "--format",
             "json",
         ],
-        &[],
     ));
     let reused: u64 = inc["sources"]
         .as_array()
@@ -279,12 +241,11 @@ fn an_incremental_demo_prints_the_full_runs_report_and_counts_reuse() {
     let runs = json(&reginv(
         &dir,
         &["snapshots", "--store", &store, "--format", "json"],
-        &[],
     ));
     assert_eq!(runs[1]["incremental"], true);
     assert_eq!(runs[0]["incremental"], false);
 
-    let out = reginv(&dir, &["demo", "--incremental"], &[]);
+    let out = reginv(&dir, &["demo", "--incremental"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--incremental needs a store"));
 }

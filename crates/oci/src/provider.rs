@@ -416,15 +416,8 @@ impl Inner {
         let whole = !self.repositories.is_empty()
             || (self.grouping == Grouping::FirstSegment && wanted == Some(self.host.as_str()));
         if whole {
-            if let Some(Cursor::Page { number, size }) = cursor {
-                if number > 1 {
-                    return Ok(Page::new(
-                        Vec::new(),
-                        Cursor::Page { number, size },
-                        None,
-                        None,
-                    ));
-                }
+            if let Some(empty) = past_the_only_page(&cursor) {
+                return Ok(empty);
             }
             let items: Vec<Repository> = self
                 .all_names()
@@ -691,6 +684,17 @@ fn next_cursor(response: &HttpResponse, base: &Url, size: u32) -> Result<Option<
     }
 }
 
+/// An empty last page when `cursor` asks for a page after the first of a listing that comes
+/// in one page.
+fn past_the_only_page<T>(cursor: &Option<Cursor>) -> Option<Page<T>> {
+    match cursor {
+        Some(page @ Cursor::Page { number, .. }) if *number > 1 => {
+            Some(Page::new(Vec::new(), page.clone(), None, None))
+        }
+        _ => None,
+    }
+}
+
 /// A refused catalog (404 or `UNSUPPORTED`) becomes the message that says what to do.
 fn catalog_refused(err: Error) -> Error {
     let refused = err.kind() == ErrorKind::Unsupported
@@ -699,25 +703,15 @@ fn catalog_refused(err: Error) -> Error {
     if !refused {
         return err;
     }
-    let ctx = err.context().clone();
-    let mut out = Error::unsupported(format!("{CATALOG_REFUSED} ({})", err.message()));
+    let ctx = err.context();
+    // Where it happened (provider, source, operation, target), its status and its code.
+    let mut out =
+        Error::unsupported(format!("{CATALOG_REFUSED} ({})", err.message())).with_context(ctx);
     if let Some(status) = ctx.status {
         out = out.with_status(status);
     }
-    if let Some(code) = ctx.code {
-        out = out.with_code(code);
-    }
-    if let Some(p) = ctx.provider {
-        out = out.with_provider(p);
-    }
-    if let Some(s) = ctx.source {
-        out = out.with_source(s);
-    }
-    if let Some(o) = ctx.operation {
-        out = out.with_operation(o);
-    }
-    if let Some(t) = ctx.target {
-        out = out.with_target(t);
+    if let Some(code) = &ctx.code {
+        out = out.with_code(code.clone());
     }
     out
 }
@@ -759,15 +753,8 @@ impl RegistryProvider for OciProvider {
         let inner = &self.inner;
         // Every registry comes in one page (they are derived from the whole catalog): the page
         // says its size is what it holds, so no later page is asked for.
-        if let Some(Cursor::Page { number, size }) = cursor {
-            if number > 1 {
-                return Ok(Page::new(
-                    Vec::new(),
-                    Cursor::Page { number, size },
-                    None,
-                    None,
-                ));
-            }
+        if let Some(empty) = past_the_only_page(&cursor) {
+            return Ok(empty);
         }
         let names: BTreeSet<String> = match inner.grouping {
             Grouping::Host => BTreeSet::from([inner.host.clone()]),

@@ -37,6 +37,15 @@ fn json<T: serde::de::DeserializeOwned>(table: &'static str, value: &Value) -> R
         .map_err(|e| bad(table, format!("bad JSON: {e}")))
 }
 
+/// The source of a row that starts `source, provider, region`.
+fn source_in(row: &[Value], source_of: &impl Fn(&str, &str, &str) -> Source) -> Source {
+    source_of(
+        row[0].as_str().unwrap_or_default(),
+        row[1].as_str().unwrap_or_default(),
+        row[2].as_str().unwrap_or_default(),
+    )
+}
+
 fn text(table: &'static str, value: &mut Value) -> Result<String> {
     std::mem::replace(value, Value::Text(None))
         .into_string()
@@ -95,11 +104,7 @@ impl Store {
             .await?
         {
             let t = "repositories";
-            let source = source_of(
-                row[0].as_str().unwrap_or_default(),
-                row[1].as_str().unwrap_or_default(),
-                row[2].as_str().unwrap_or_default(),
-            );
+            let source = source_in(&row, &source_of);
             let mut repo = Repository::new(&source, text(t, &mut row[3])?, text(t, &mut row[4])?);
             repo.full_name = text(t, &mut row[5])?;
             repo.pull_uri = row[6].as_str().map(str::to_string);
@@ -326,11 +331,7 @@ impl Store {
             )
             .await?
         {
-            let source = source_of(
-                row[0].as_str().unwrap_or_default(),
-                row[1].as_str().unwrap_or_default(),
-                row[2].as_str().unwrap_or_default(),
-            );
+            let source = source_in(&row, source_of);
             let mut registry = Registry::new(&source, text(t, &mut row[3])?);
             registry.provider = ProviderKind::new(row[1].as_str().unwrap_or_default());
             registry.region = row[2].as_str().unwrap_or_default().to_string();
@@ -368,22 +369,15 @@ pub(crate) const TAG_COLUMNS: [Kind; 11] = [
 ];
 
 /// The columns of `source, registry, repository`, then a tag as [`tag_from_row`] reads it.
-const TAG_KINDS: [Kind; 14] = [
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Text,
-    Kind::Int,
-    Kind::Time,
-    Kind::Time,
-    Kind::Time,
-    Kind::Bool,
-    Kind::Text,
-    Kind::Bool,
-    Kind::Text,
-    Kind::Text,
-];
+const TAG_KINDS: [Kind; 14] = {
+    let mut kinds = [Kind::Text; 14];
+    let mut i = 0;
+    while i < TAG_COLUMNS.len() {
+        kinds[3 + i] = TAG_COLUMNS[i];
+        i += 1;
+    }
+    kinds
+};
 
 /// A tag from `name, digest, size_bytes, created_at, updated_at, last_pulled_at, scanned,
 /// media_type, is_index, platforms, extra`.

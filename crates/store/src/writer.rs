@@ -119,19 +119,13 @@ impl SnapshotWriter {
             InventoryEvent::SourceFinished(summary) => self.source_finished(summary),
             InventoryEvent::Registry(registry) => self.registry(registry),
         }
-        if self.pending.len() >= BATCH_STATEMENTS {
-            self.flush().await?;
-        }
-        Ok(())
+        self.flush_if_full().await
     }
 
     /// Records a registry with every field its listing carried.
     pub async fn push_registry(&mut self, registry: &Registry) -> Result<()> {
         self.registry(registry);
-        if self.pending.len() >= BATCH_STATEMENTS {
-            self.flush().await?;
-        }
-        Ok(())
+        self.flush_if_full().await
     }
 
     fn registry(&mut self, registry: &Registry) {
@@ -158,10 +152,7 @@ impl SnapshotWriter {
     /// Records a repository whose tags were taken from an earlier run (incremental runs).
     pub async fn push_reused(&mut self, repo: &Repository) -> Result<()> {
         self.repository(repo, true);
-        if self.pending.len() >= BATCH_STATEMENTS {
-            self.flush().await?;
-        }
-        Ok(())
+        self.flush_if_full().await
     }
 
     fn repository(&mut self, repo: &Repository, reused: bool) {
@@ -274,6 +265,14 @@ impl SnapshotWriter {
     pub async fn flush(&mut self) -> Result<()> {
         let stmts = std::mem::take(&mut self.pending);
         self.db.transaction(&stmts).await
+    }
+
+    /// Writes the buffered rows once a batch is full.
+    async fn flush_if_full(&mut self) -> Result<()> {
+        if self.pending.len() >= BATCH_STATEMENTS {
+            self.flush().await?;
+        }
+        Ok(())
     }
 
     /// Writes what is left and marks the run finished: `complete` when `complete` (nothing

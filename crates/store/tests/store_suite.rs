@@ -8,7 +8,7 @@ use reginv::{
     ErrorKind, Failure, InventoryEvent, InventoryReport, Platform, ProviderKind, Registry,
     Repository, Source, SourceStatus, SourceSummary, Tag, TagDepth,
 };
-use reginv_store::{RunPlan, RunStatus, Store, StoreError, StoreUrl};
+use reginv_store::{RunPlan, RunStatus, SnapshotWriter, Store, StoreError, StoreUrl};
 use serde_json::json;
 
 fn source(name: &str) -> Source {
@@ -94,6 +94,22 @@ async fn write(store: &Store, plan: &RunPlan, events: &[InventoryEvent]) -> i64 
         .iter()
         .any(|e| matches!(e, InventoryEvent::Failure(_)));
     writer.finish(complete).await.expect("finish")
+}
+
+/// A run of source `a` with one repository written (and flushed), not finished.
+async fn part_of_a_run(store: &Store) -> SnapshotWriter {
+    let mut writer = store.begin_run(&plan(&["a"])).await.unwrap();
+    writer
+        .push(&InventoryEvent::Repository(Box::new(full_repo(
+            "a",
+            "r",
+            "x",
+            &[],
+        ))))
+        .await
+        .unwrap();
+    writer.flush().await.unwrap();
+    writer
 }
 
 fn plan(sources: &[&str]) -> RunPlan {
@@ -241,17 +257,7 @@ async fn two_concurrent_writers_never_mix_runs_and_ids_never_collide() {
 async fn a_run_is_running_until_finished_and_a_dropped_writer_leaves_no_finished_run() {
     for url in common::backends("running_until_finished").await {
         let store = Store::open(&url).await.unwrap();
-        let mut writer = store.begin_run(&plan(&["a"])).await.unwrap();
-        writer
-            .push(&InventoryEvent::Repository(Box::new(full_repo(
-                "a",
-                "r",
-                "x",
-                &[],
-            ))))
-            .await
-            .unwrap();
-        writer.flush().await.unwrap();
+        let writer = part_of_a_run(&store).await;
         let id = writer.id();
         let run = store.run(id).await.unwrap();
         assert_eq!(run.status, RunStatus::Running, "{url}");
@@ -279,17 +285,7 @@ async fn killed_writer_child() {
         return;
     };
     let store = Store::open(&StoreUrl::parse(&url).unwrap()).await.unwrap();
-    let mut writer = store.begin_run(&plan(&["a"])).await.unwrap();
-    writer
-        .push(&InventoryEvent::Repository(Box::new(full_repo(
-            "a",
-            "r",
-            "x",
-            &[],
-        ))))
-        .await
-        .unwrap();
-    writer.flush().await.unwrap();
+    let writer = part_of_a_run(&store).await;
     println!("READY {}", writer.id());
     tokio::time::sleep(std::time::Duration::from_secs(120)).await;
 }

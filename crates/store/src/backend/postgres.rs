@@ -199,13 +199,11 @@ fn tls_config(url: &PostgresUrl) -> std::result::Result<rustls::ClientConfig, St
     match &url.root_cert {
         Some(path) => {
             use rustls::pki_types::pem::PemObject;
-            let certs = rustls::pki_types::CertificateDer::pem_file_iter(path)
-                .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+            let bad = |e: &dyn std::fmt::Display| format!("sslrootcert {}: {e}", path.display());
+            let certs =
+                rustls::pki_types::CertificateDer::pem_file_iter(path).map_err(|e| bad(&e))?;
             for cert in certs {
-                let cert = cert.map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+                roots.add(cert.map_err(|e| bad(&e))?).map_err(|e| bad(&e))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
