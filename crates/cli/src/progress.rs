@@ -72,21 +72,13 @@ fn count(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Where the counts come from.
-#[derive(Debug)]
-enum Counts {
-    /// One bar per selected source, from the facade's counters.
-    PerSource {
-        handle: InventoryProgress,
-        names: Vec<String>,
-        ended: Vec<Option<SourceStatus>>,
-    },
-}
-
-/// What every bar shows, from the events of a run.
+/// What every bar shows, one bar per selected source: the facade's counters for that source,
+/// and how it ended once its summary arrived.
 #[derive(Debug)]
 pub struct ProgressState {
-    counts: Counts,
+    handle: InventoryProgress,
+    names: Vec<String>,
+    ended: Vec<Option<SourceStatus>>,
 }
 
 impl ProgressState {
@@ -94,56 +86,40 @@ impl ProgressState {
     pub fn per_source(handle: InventoryProgress, names: Vec<String>) -> ProgressState {
         let ended = vec![None; names.len()];
         ProgressState {
-            counts: Counts::PerSource {
-                handle,
-                names,
-                ended,
-            },
+            handle,
+            names,
+            ended,
         }
     }
 
     /// How many bars.
     pub fn bars(&self) -> usize {
-        match &self.counts {
-            Counts::PerSource { names, .. } => names.len(),
-        }
+        self.names.len()
     }
 
     /// Takes in one event; the bar it changed, if any.
     pub fn observe(&mut self, event: &InventoryEvent) -> Option<usize> {
-        match &mut self.counts {
-            Counts::PerSource { names, ended, .. } => {
-                let source = match event {
-                    InventoryEvent::Repository(repo) => &repo.source,
-                    InventoryEvent::Registry(registry) => &registry.source,
-                    InventoryEvent::Failure(failure) => &failure.source,
-                    InventoryEvent::SourceFinished(summary) => &summary.name,
-                };
-                let index = names.iter().position(|name| name == source)?;
-                if let InventoryEvent::SourceFinished(summary) = event {
-                    ended[index] = Some(summary.status);
-                }
-                Some(index)
-            }
+        let source = match event {
+            InventoryEvent::Repository(repo) => &repo.source,
+            InventoryEvent::Registry(registry) => &registry.source,
+            InventoryEvent::Failure(failure) => &failure.source,
+            InventoryEvent::SourceFinished(summary) => &summary.name,
+        };
+        let index = self.names.iter().position(|name| name == source)?;
+        if let InventoryEvent::SourceFinished(summary) = event {
+            self.ended[index] = Some(summary.status);
         }
+        Some(index)
     }
 
     /// What bar `index` shows now.
     pub fn bar(&self, index: usize) -> BarState {
-        match &self.counts {
-            Counts::PerSource {
-                handle,
-                names,
-                ended,
-            } => {
-                let name = names.get(index).map_or("", String::as_str);
-                let mut progress = handle.source(name).unwrap_or_default();
-                if progress.name.is_empty() {
-                    progress.name = name.to_string();
-                }
-                BarState::of_source(&progress, ended.get(index).copied().flatten())
-            }
+        let name = self.names.get(index).map_or("", String::as_str);
+        let mut progress = self.handle.source(name).unwrap_or_default();
+        if progress.name.is_empty() {
+            progress.name = name.to_string();
         }
+        BarState::of_source(&progress, self.ended.get(index).copied().flatten())
     }
 }
 
