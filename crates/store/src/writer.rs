@@ -123,11 +123,6 @@ impl SnapshotWriter {
     }
 
     /// Records a registry with every field its listing carried.
-    pub async fn push_registry(&mut self, registry: &Registry) -> Result<()> {
-        self.registry(registry);
-        self.flush_if_full().await
-    }
-
     fn registry(&mut self, registry: &Registry) {
         self.registries
             .insert((registry.source.clone(), registry.name.clone()));

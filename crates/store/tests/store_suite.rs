@@ -190,7 +190,10 @@ async fn listed_registries_keep_their_fields_and_a_complete_run_says_so() {
         registry.pull_endpoint = Some("acme.kr.ncr.ntruss.com".into());
         registry.created_at = Some(Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap());
         registry.extra.insert("bucket".into(), json!("acme-images"));
-        writer.push_registry(&registry).await.unwrap();
+        writer
+            .push(&InventoryEvent::Registry(Box::new(registry.clone())))
+            .await
+            .unwrap();
         writer
             .push(&InventoryEvent::SourceFinished(summary("a", 1, 1, 0)))
             .await
