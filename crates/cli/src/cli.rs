@@ -8,8 +8,8 @@ pub use crate::commands::diff::DiffArgs;
 pub use crate::commands::snapshots::SnapshotsArgs;
 pub use crate::commands::store::StoreArgs;
 
-/// Inventory container registries across clouds: NAVER Cloud NCR and Huawei Cloud SWR, many
-/// accounts and regions merged into one report.
+/// Inventory container registries across clouds: NAVER Cloud NCR, Huawei Cloud SWR and any OCI
+/// Distribution registry, many accounts and regions merged into one report.
 #[derive(Debug, Parser)]
 #[command(
     name = "reginv",
