@@ -237,6 +237,20 @@ fn an_incremental_demo_prints_the_full_runs_report_and_counts_reuse() {
         .sum();
     assert!(reused > 0, "{inc}");
     assert!(full["sources"][0].get("reused").is_none());
+    // The snapshot marks exactly those repositories as reused, all in the incremental run (2).
+    let marked = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = reginv_store::Store::open_str(&store).await.unwrap();
+            store
+                .query_text("SELECT CAST(run_id AS TEXT) FROM repositories WHERE tags_reused")
+                .await
+                .unwrap()
+        });
+    assert_eq!(marked.len() as u64, reused, "{marked:?}");
+    assert!(marked.iter().all(|run| run == "2"), "{marked:?}");
     assert!(normalized(inc) == normalized(full), "the reports differ");
     let runs = json(&reginv(
         &dir,

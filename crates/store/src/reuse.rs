@@ -9,8 +9,8 @@
 //!   as the provider reports it (or not), and the tag count and size where the provider
 //!   reports them (the baseline's may have been derived from its tags).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use reginv::{Repository, Tag, TagDepth, TagReuse};
@@ -28,6 +28,17 @@ pub struct StoredTags {
     db: Arc<Backend>,
     /// Source name → the baseline run id.
     baselines: HashMap<String, i64>,
+    /// The repositories (source, registry, name) whose tags this run took from the store.
+    vouched: Mutex<HashSet<(String, String, String)>>,
+}
+
+/// A repository's key in [`StoredTags::vouched`].
+fn key_of(repo: &Repository) -> (String, String, String) {
+    (
+        repo.source.clone(),
+        repo.registry.clone(),
+        repo.name.clone(),
+    )
 }
 
 fn rank(depth: TagDepth) -> u8 {
@@ -69,11 +80,21 @@ impl Store {
         Ok(StoredTags {
             db: self.db.clone(),
             baselines,
+            vouched: Mutex::new(HashSet::new()),
         })
     }
 }
 
 impl StoredTags {
+    /// Whether `repo`'s tags were taken from the store in this run (so its snapshot row says
+    /// so: [`SnapshotWriter::push_reused`](crate::SnapshotWriter::push_reused)).
+    pub fn was_reused(&self, repo: &Repository) -> bool {
+        self.vouched
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(&key_of(repo))
+    }
+
     /// The baseline run of `source`, if any.
     pub fn baseline(&self, source: &str) -> Option<i64> {
         self.baselines.get(source).copied()
@@ -157,7 +178,14 @@ impl StoredTags {
 impl TagReuse for StoredTags {
     async fn tags(&self, repo: &Repository, _depth: TagDepth) -> Option<Vec<Tag>> {
         match self.lookup(repo).await {
-            Ok(tags) => tags,
+            Ok(Some(tags)) => {
+                self.vouched
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key_of(repo));
+                Some(tags)
+            }
+            Ok(None) => None,
             Err(e) => {
                 tracing::warn!(repository = %repo.full_name, "cannot reuse stored tags ({e}): listing them");
                 None

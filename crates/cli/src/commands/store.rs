@@ -160,12 +160,17 @@ pub async fn list_and_store(
     interrupts: Interrupts,
 ) -> Result<i32, CliError> {
     let plan = RunPlan::of(&inventory).incremental(incremental);
-    let inventory = if incremental {
-        let reuse = store.reuse_for(&plan).await.map_err(store_error)?;
-        let options = inventory.options().clone().with_reuse(Arc::new(reuse));
-        inventory.with_options(options)?
+    let reuse = if incremental {
+        Some(Arc::new(store.reuse_for(&plan).await.map_err(store_error)?))
     } else {
-        inventory
+        None
+    };
+    let inventory = match &reuse {
+        Some(reuse) => {
+            let options = inventory.options().clone().with_reuse(reuse.clone());
+            inventory.with_options(options)?
+        }
+        None => inventory,
     };
     let inventory = &inventory;
     let writer = store.begin_run(&plan).await.map_err(store_error)?;
@@ -180,13 +185,23 @@ pub async fn list_and_store(
         .stream()
         .then(move |event| {
             let tee = tee.clone();
+            let reuse = reuse.clone();
             async move {
                 let mut feed = tee.lock().await;
                 if matches!(event, InventoryEvent::Failure(_)) {
                     feed.complete = false;
                 }
                 if let Some(writer) = feed.writer.as_mut() {
-                    if let Err(e) = writer.push(&event).await {
+                    // A repository whose tags came from the store is marked so in the snapshot.
+                    let written = match (&event, &reuse) {
+                        (InventoryEvent::Repository(repo), Some(reuse))
+                            if reuse.was_reused(repo) =>
+                        {
+                            writer.push_reused(repo).await
+                        }
+                        _ => writer.push(&event).await,
+                    };
+                    if let Err(e) = written {
                         feed.error = Some(e);
                         feed.writer = None;
                     }
