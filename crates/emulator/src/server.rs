@@ -388,6 +388,35 @@ impl Emulator {
         self.shared.swr.credentials.clone()
     }
 
+    /// The configuration entries of every source this emulator serves, as a user's
+    /// `reginv.toml` would list them: one `ncp` entry per NCR region of the fixture, in the
+    /// vendor's order (`ncp-kr`, `ncp-sgn`, `ncp-jpn`), then one `huawei` entry for the SWR
+    /// account (`swr-<region>`), each with this emulator's endpoint and keys.
+    pub fn source_entries(&self) -> Vec<reginv_core::ConfigEntry> {
+        use reginv_core::ConfigEntry;
+        let fixture = self.fixture();
+        let ncp = self.ncp_credentials();
+        let swr = self.swr_credentials();
+        let mut entries: Vec<ConfigEntry> = crate::fixture::NCP_REGIONS
+            .iter()
+            .map(|(region, _)| *region)
+            .filter(|region| fixture.ncp.contains_key(*region))
+            .map(|region| {
+                ConfigEntry::new(format!("ncp-{region}"), "ncp")
+                    .with("region", region)
+                    .with_endpoint(self.ncp_endpoint())
+                    .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
+            })
+            .collect();
+        entries.push(
+            ConfigEntry::new(format!("swr-{}", fixture.swr.region), "huawei")
+                .with("region", fixture.swr.region.as_str())
+                .with_endpoint(self.swr_endpoint())
+                .with_keys(swr.access_key.clone(), swr.secret_key.clone()),
+        );
+        entries
+    }
+
     /// The SWR `X-Auth-Token` the server accepts.
     pub fn swr_token(&self) -> SecretString {
         self.shared.swr.token.clone()

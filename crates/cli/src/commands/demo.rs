@@ -6,8 +6,7 @@
 
 use std::io::IsTerminal;
 
-use reginv::{Config, ProviderConfig};
-use reginv_emulator::fixture::NCP_REGIONS;
+use reginv::Config;
 use reginv_emulator::{Emulator, Fixture};
 
 use crate::cli::DemoArgs;
@@ -53,26 +52,5 @@ pub async fn run(args: DemoArgs, verbose: u8, interrupts: Interrupts) -> Result<
 /// One `ncp` source per NCR region of the emulator's fixture (`ncp-kr`, `ncp-sgn`, …) and one
 /// `huawei` source for its SWR account (`swr-<region>`), all pointing at the emulator.
 fn demo_config(emulator: &Emulator) -> Config {
-    let fixture = emulator.fixture();
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    // In the vendor's order (kr, sgn, jpn), not alphabetical.
-    let mut providers: Vec<ProviderConfig> = NCP_REGIONS
-        .iter()
-        .map(|(region, _)| *region)
-        .filter(|region| fixture.ncp.contains_key(*region))
-        .map(|region| {
-            ProviderConfig::new(format!("ncp-{region}"), "ncp")
-                .with("region", region)
-                .with_endpoint(emulator.ncp_endpoint())
-                .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
-        })
-        .collect();
-    providers.push(
-        ProviderConfig::new(format!("swr-{}", fixture.swr.region), "huawei")
-            .with("region", fixture.swr.region.as_str())
-            .with_endpoint(emulator.swr_endpoint())
-            .with_keys(swr.access_key.clone(), swr.secret_key.clone()),
-    );
-    Config::new(providers, "reginv demo")
+    Config::new(emulator.source_entries(), "reginv demo")
 }

@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures::StreamExt;
 use reginv::{Config, Inventory, InventoryEvent, InventoryOptions, ProviderConfig, TagDepth};
-use reginv_emulator::fixture::NCP_REGIONS;
 use reginv_emulator::{Emulator, Fixture};
 use reginv_store::{RunPlan, Store, StoreUrl};
 
@@ -83,31 +82,12 @@ pub async fn start(fixture: Fixture) -> Emulator {
 /// The demo's sources: one per NCR region of the fixture, one SWR; `bad_swr_keys` makes the
 /// SWR source fail (its signature is refused).
 pub fn inventory(emulator: &Emulator, bad_swr_keys: bool) -> Inventory {
-    let fixture = emulator.fixture();
-    let ncp = emulator.ncp_credentials();
-    let swr = emulator.swr_credentials();
-    let mut providers: Vec<ProviderConfig> = NCP_REGIONS
-        .iter()
-        .map(|(region, _)| *region)
-        .filter(|region| fixture.ncp.contains_key(*region))
-        .map(|region| {
-            ProviderConfig::new(format!("ncp-{region}"), "ncp")
-                .with("region", region)
-                .with_endpoint(emulator.ncp_endpoint())
-                .with_keys(ncp.access_key.clone(), ncp.secret_key.clone())
-        })
-        .collect();
-    let secret = if bad_swr_keys {
-        "not-the-secret".to_string()
-    } else {
-        swr.secret_key.expose().to_string()
-    };
-    providers.push(
-        ProviderConfig::new("swr", "huawei")
-            .with("region", fixture.swr.region.as_str())
-            .with_endpoint(emulator.swr_endpoint())
-            .with_keys(swr.access_key.clone(), secret),
-    );
+    let mut providers: Vec<ProviderConfig> = emulator.source_entries();
+    let swr = providers.last_mut().expect("the SWR source");
+    swr.set("name", "swr");
+    if bad_swr_keys {
+        swr.set("secret_key", "not-the-secret");
+    }
     Inventory::from_config(&Config::new(providers, "test"))
         .expect("inventory")
         .with_options(InventoryOptions::new().with_depth(TagDepth::Full))
