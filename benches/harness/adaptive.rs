@@ -21,6 +21,7 @@ use super::host::{EmulatorHost, CLIENT, EMULATOR};
 use super::report::{thousands, Row, RowKind, Vendor};
 use super::scenario::{self, Expected};
 use super::settings::Settings;
+use super::timeline;
 
 /// What one measured inventory gave.
 struct Measured {
@@ -49,9 +50,14 @@ fn measure(
     host.emulator().reset_stats();
     let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
     let started = Instant::now();
-    let report = runtime
-        .block_on(runtime.spawn(async move { inventory.collect().await }))
-        .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
+    let report = timeline::sampled(
+        id,
+        timeline::wanted(id),
+        host.emulator(),
+        timeline::bucket(),
+        || runtime.block_on(runtime.spawn(async move { inventory.collect().await })),
+    )
+    .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
     let wall = started.elapsed();
     let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
     let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
