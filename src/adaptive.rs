@@ -1,24 +1,44 @@
-//! Adaptive per-source concurrency: how many requests of one source may be in flight, learned
-//! from how the source answers (AIMD, as TCP congestion control and the AWS SDKs' adaptive
-//! retry mode).
+//! Adaptive per-source limits: how many requests of one source may be in flight (AIMD, as TCP
+//! congestion control), and, once the source shows it admits only so many requests a second,
+//! how fast they may be sent (a pacer, as the AWS SDKs' adaptive retry mode).
 //!
-//! A source starts at [`INITIAL_LIMIT`] (or its cap, if lower) and:
+//! Every attempt counts, retries included (the limiter hears of each failed attempt through
+//! [`RetryWaitHook`](crate::core::RetryWaitHook)). A source starts at [`INITIAL_LIMIT`] requests
+//! in flight (or its cap, if lower) and its limit:
 //!
 //! - **grows** on every success while the latency holds and the source uses at least half its
-//!   places: by one per success until the first sign of congestion ("slow start": the limit
-//!   doubles each round trip), then by one per round trip (`1 / limit` per success). The
-//!   latency holds while its moving average stays within [`LATENCY_TOLERANCE`] times the
-//!   lowest moving average seen; above that the limit stays where it is. Requests sent before
-//!   the last decrease do not grow it.
-//! - **shrinks** to [`DECREASE_FACTOR`] of itself on congestion: responses that said the
-//!   source was throttled (HTTP 429 or the vendor's throttling code), HTTP 503, and timeouts.
-//!   One signal ends slow start; the limit shrinks once [`SIGNALS_TO_SHRINK`] signals fell
-//!   within the last [`WINDOW`] completed requests (so a server that throttles a random 1% of
-//!   requests is not mistaken for one that is overloaded), and at most once per round trip (a
-//!   request that started before the last decrease says nothing about the new limit).
+//!   places: by one per success until the first decrease ("slow start": the limit doubles each
+//!   round trip), then by one per round trip (`1 / limit` per success). The latency holds
+//!   while its moving average stays within [`LATENCY_TOLERANCE`] times the lowest moving
+//!   average seen; above that the limit stays where it is. Requests sent before the last
+//!   decrease do not grow it.
+//! - **shrinks** to [`DECREASE_FACTOR`] of itself on congestion: attempts that were throttled
+//!   (HTTP 429 or the vendor's throttling code), HTTP 503, and timeouts. It shrinks once
+//!   [`SIGNALS_TO_SHRINK`] signals fell within the last [`WINDOW`] attempts (so a server that
+//!   throttles a random 1% of requests is not mistaken for an overloaded one: that takes five
+//!   in fifty), and at most once per round trip (an attempt sent before the last decrease says
+//!   nothing about the new limit).
+//!
+//! A limit on requests in flight cannot hold a rate: a gateway that admits 100 requests a second
+//! throttles a client with 3 requests of 20 ms in flight (150 a second) and leaves one with 2
+//! under-used, and additive growth would keep probing the difference, drawing 429s each time.
+//! So once throttled attempts are at least [`SIGNALS_TO_SHRINK`] within the last
+//! [`RATE_WINDOW`] (or longer, four round trips) and [`THROTTLED_SHARE`] of the attempts since
+//! the first of them, the source is also
+//! **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times the rate of
+//! attempts it did not throttle since the first throttled one: the rate a throttling server
+//! admits, whatever it is sent (within a round trip of the first throttled attempt, when that
+//! cannot be measured yet, to no less than [`PROVISIONAL_DECREASE`] of the rate attempts were
+//! sent). The pace then rises by [`RATE_GROWTH`]
+//! of where it was set per second; it is measured and set again on a throttled attempt while
+//! throttled ones are [`PACED_THROTTLED_AT_LEAST`] and [`PACED_THROTTLED_SHARE`] of the recent
+//! attempts (at most once per round trip); and [`PACE_QUIET`] without a throttled attempt ends
+//! the pacing. A server that throttles a random few percent of requests is neither paced nor
+//! (see above) slowed.
 //!
 //! The limit never exceeds the cap (the global `--concurrency`, or `--per-source-concurrency`
-//! when given) and never falls below 1. Each change is logged at info level (`reginv -v`).
+//! when given) and never falls below 1. Each change of limit or pace is logged at info level
+//! (`reginv -v`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -27,38 +47,74 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::core::{ErrorKind, HttpStatsSnapshot, Result};
+use crate::core::{Error, ErrorKind, Result};
 
 /// The limit a source starts at (its cap when that is lower).
 pub(crate) const INITIAL_LIMIT: usize = 8;
 /// What the limit is multiplied by on congestion.
 pub(crate) const DECREASE_FACTOR: f64 = 0.7;
-/// How many congestion signals within the last [`WINDOW`] completions shrink the limit.
-pub(crate) const SIGNALS_TO_SHRINK: u32 = 3;
-/// How many completed requests the congestion signals are counted over.
-pub(crate) const WINDOW: usize = 100;
+/// How many congestion signals within the last [`WINDOW`] attempts shrink the limit.
+pub(crate) const SIGNALS_TO_SHRINK: u32 = 5;
+/// How many attempts the congestion signals are counted over.
+pub(crate) const WINDOW: usize = 50;
 /// How far the moving average of the latency may rise above its lowest value before the limit
 /// stops growing.
 pub(crate) const LATENCY_TOLERANCE: f64 = 2.0;
 /// The weight of a new latency sample in the moving average.
 const LATENCY_WEIGHT: f64 = 0.2;
+/// The shortest span the admitted rate is measured over (four round trips when longer).
+pub(crate) const RATE_WINDOW: Duration = Duration::from_millis(250);
+/// The pace set on throttling, relative to the rate the source admitted.
+pub(crate) const RATE_BACKOFF: f64 = 0.9;
+/// How much the pace rises per second without throttling, relative to where it was set.
+pub(crate) const RATE_GROWTH: f64 = 0.1;
+/// How long without a throttled attempt ends the pacing.
+pub(crate) const PACE_QUIET: Duration = Duration::from_secs(10);
+/// The share of the attempts since the first throttled one of the last [`RATE_WINDOW`] that
+/// says a source throttles what it is sent beyond a rate (with at least [`SIGNALS_TO_SHRINK`]
+/// throttled): a server that throttles a random 5% of attempts does not reach it.
+pub(crate) const THROTTLED_SHARE: f64 = 0.25;
+/// The share of attempts throttled (counted as for [`THROTTLED_SHARE`]) that has a paced
+/// source measured again: it is sent a tenth more than it admits.
+pub(crate) const PACED_THROTTLED_SHARE: f64 = 0.1;
+/// How many throttled attempts of the last [`RATE_WINDOW`] have a paced source measured again.
+pub(crate) const PACED_THROTTLED_AT_LEAST: usize = 3;
+/// What a pace set within a round trip of the first throttled attempt leaves at least of the
+/// rate attempts were sent.
+pub(crate) const PROVISIONAL_DECREASE: f64 = 0.5;
+/// The slowest pace: one request a second.
+const MIN_RATE: f64 = 1.0;
+/// The most attempts remembered for measuring the admitted rate.
+const HISTORY: usize = 16_384;
 
-/// The congestion signals a client counted so far: throttled responses, HTTP 503s and timeouts.
-pub(crate) fn congestion_signals(stats: &HttpStatsSnapshot) -> u64 {
-    let unavailable = stats.responses_by_status.get(&503).copied().unwrap_or(0);
-    stats
-        .throttled
-        .saturating_add(unavailable)
-        .saturating_add(stats.timeouts)
+/// What a failed attempt says about the source's load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signal {
+    /// Throttled: HTTP 429 or the vendor's throttling code.
+    Throttled,
+    /// Overloaded: HTTP 503 or a timeout.
+    Overloaded,
 }
 
-/// How a request ended, as far as the limit is concerned.
+impl Signal {
+    /// The signal an error carries, if any.
+    pub(crate) fn of(error: &Error) -> Option<Signal> {
+        match error.kind() {
+            ErrorKind::RateLimited => Some(Signal::Throttled),
+            ErrorKind::Timeout => Some(Signal::Overloaded),
+            _ if error.status() == Some(503) => Some(Signal::Overloaded),
+            _ => None,
+        }
+    }
+}
+
+/// How an attempt ended, as far as the limits are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     /// It succeeded.
     Success,
-    /// It failed with a sign of congestion (throttled, 503, timeout) the counters may not show.
-    Congestion,
+    /// It failed with a sign of congestion.
+    Congestion(Signal),
     /// It failed otherwise (not found, a dropped connection, a protocol error): neither grows
     /// nor shrinks the limit.
     Failure,
@@ -69,16 +125,17 @@ impl Outcome {
     pub(crate) fn of<T>(result: &Result<T>) -> Outcome {
         match result {
             Ok(_) => Outcome::Success,
-            Err(e) if matches!(e.kind(), ErrorKind::RateLimited | ErrorKind::Timeout) => {
-                Outcome::Congestion
-            }
-            Err(e) if e.status() == Some(503) => Outcome::Congestion,
-            Err(_) => Outcome::Failure,
+            Err(e) => Outcome::of_error(e),
         }
+    }
+
+    /// The outcome of an attempt that failed with `error`.
+    pub(crate) fn of_error(error: &Error) -> Outcome {
+        Signal::of(error).map_or(Outcome::Failure, Outcome::Congestion)
     }
 }
 
-/// The adaptive limit of one source.
+/// The adaptive limits of one source.
 #[derive(Debug)]
 pub(crate) struct AdaptiveLimit {
     source: String,
@@ -93,21 +150,106 @@ struct State {
     limit: f64,
     in_flight: usize,
     slow_start: bool,
-    /// The congestion signals already accounted for (a client's running count).
-    signals_seen: u64,
-    /// Congestion signals per completed request, the last [`WINDOW`] of them.
-    window: VecDeque<u32>,
+    /// Whether each of the last [`WINDOW`] attempts was a congestion signal.
+    window: VecDeque<bool>,
     window_signals: u32,
     last_decrease: Option<Instant>,
     smoothed_latency: Option<f64>,
     lowest_latency: Option<f64>,
     peak: usize,
+    /// When recent attempts ended, and whether they were throttled.
+    history: VecDeque<(Instant, bool)>,
+    pace: Option<Pace>,
+}
+
+/// Requests spaced to a rate.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    /// Requests per second when set.
+    rate: f64,
+    set_at: Instant,
+    last_throttled: Instant,
+    /// When the next request may be sent.
+    next: Instant,
+}
+
+impl Pace {
+    /// Requests per second at `now`: the set rate, risen by [`RATE_GROWTH`] per second since.
+    fn rate_at(&self, now: Instant) -> f64 {
+        let secs = now.saturating_duration_since(self.set_at).as_secs_f64();
+        self.rate * (1.0 + RATE_GROWTH * secs)
+    }
 }
 
 impl State {
     fn current(&self) -> usize {
         (self.limit.floor() as usize).max(1)
     }
+
+    /// The span the admitted rate is measured over: [`RATE_WINDOW`], or four round trips.
+    fn rate_span(&self) -> Duration {
+        let round_trip = self.smoothed_latency.unwrap_or(0.0);
+        RATE_WINDOW.max(Duration::from_secs_f64(4.0 * round_trip))
+    }
+
+    /// What the last [`State::rate_span`] says of throttling.
+    fn recent(&self, now: Instant) -> Recent {
+        let span = self.rate_span();
+        let since = now.checked_sub(span).unwrap_or(now);
+        let (mut attempts, mut throttled, mut since_first) = (0, 0, 0);
+        let mut first_throttled = now;
+        for (at, was_throttled) in self.history.iter().rev().take_while(|(at, _)| *at >= since) {
+            attempts += 1;
+            if *was_throttled {
+                throttled += 1;
+                first_throttled = *at;
+                since_first = attempts;
+            }
+        }
+        let round_trip = Duration::from_secs_f64(self.smoothed_latency.unwrap_or(0.0));
+        let elapsed = now.saturating_duration_since(first_throttled);
+        let measured = elapsed.max(round_trip).max(Duration::from_millis(10));
+        let first = self.history.front().map_or(now, |(at, _)| *at).max(since);
+        let sending = now
+            .saturating_duration_since(first)
+            .max(Duration::from_millis(10));
+        Recent {
+            since_first,
+            throttled,
+            admitted: (since_first - throttled + 1) as f64 / measured.as_secs_f64(),
+            measured_a_round_trip: elapsed >= round_trip,
+            attempted: attempts as f64 / sending.as_secs_f64(),
+        }
+    }
+
+    fn remember(&mut self, now: Instant, throttled: bool) {
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        self.history.push_back((now, throttled));
+        let keep = now.checked_sub(PACE_QUIET).unwrap_or(now);
+        while self.history.front().is_some_and(|(at, _)| *at < keep) {
+            self.history.pop_front();
+        }
+    }
+}
+
+/// What the last [`State::rate_span`] says of throttling.
+struct Recent {
+    /// Attempts from the first throttled one on.
+    since_first: usize,
+    /// Throttled attempts.
+    throttled: usize,
+    /// Attempts per second the source admitted (did not throttle) from the first throttled one
+    /// on, measured over at least a round trip and with one more admitted attempt counted (so
+    /// that a measurement within a few milliseconds of the first throttled attempt, before the
+    /// answers to the requests sent since came back, does not say the source admits nothing).
+    admitted: f64,
+    /// Whether that measurement covers a round trip since the first throttled attempt (the
+    /// answers to requests sent before the source throttled came back).
+    measured_a_round_trip: bool,
+    /// Attempts per second over the span.
+    attempted: f64,
 }
 
 /// A request's place within the limit; freed when dropped.
@@ -115,6 +257,13 @@ impl State {
 pub(crate) struct Permit {
     limit: Arc<AdaptiveLimit>,
     started: Instant,
+}
+
+impl Permit {
+    /// When the request was let go (after its place and its turn of the pace).
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
 }
 
 impl Drop for Permit {
@@ -126,10 +275,17 @@ impl Drop for Permit {
     }
 }
 
+/// A change to log.
+struct Change {
+    what: &'static str,
+    from: f64,
+    to: f64,
+    reason: &'static str,
+}
+
 impl AdaptiveLimit {
-    /// A limit for `source` that never exceeds `cap` (at least 1), whose congestion counters
-    /// stand at `signals` now.
-    pub(crate) fn new(source: impl Into<String>, cap: usize, signals: u64) -> Arc<Self> {
+    /// A limit for `source` that never exceeds `cap` (at least 1).
+    pub(crate) fn new(source: impl Into<String>, cap: usize) -> Arc<Self> {
         let cap = cap.max(1);
         let start = INITIAL_LIMIT.min(cap);
         Arc::new(AdaptiveLimit {
@@ -139,13 +295,14 @@ impl AdaptiveLimit {
                 limit: start as f64,
                 in_flight: 0,
                 slow_start: true,
-                signals_seen: signals,
                 window: VecDeque::with_capacity(WINDOW),
                 window_signals: 0,
                 last_decrease: None,
                 smoothed_latency: None,
                 lowest_latency: None,
                 peak: start,
+                history: VecDeque::new(),
+                pace: None,
             }),
             released: Notify::new(),
         })
@@ -165,13 +322,21 @@ impl AdaptiveLimit {
         self.lock().current()
     }
 
+    /// The pace now, in requests per second, while the source is paced.
+    #[cfg(test)]
+    pub(crate) fn pace(&self) -> Option<f64> {
+        let now = Instant::now();
+        self.lock().pace.map(|p| p.rate_at(now))
+    }
+
     /// The highest limit reached so far.
     #[cfg(test)]
     pub(crate) fn peak(&self) -> usize {
         self.lock().peak
     }
 
-    /// Waits for a place within the limit.
+    /// Waits for a place within the limit, then for the request's turn while the source is
+    /// paced.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
         loop {
             let released = self.released.notified();
@@ -181,231 +346,330 @@ impl AdaptiveLimit {
                 let mut state = self.lock();
                 if state.in_flight < state.current() {
                     state.in_flight += 1;
-                    return Permit {
-                        limit: self.clone(),
-                        started: Instant::now(),
-                    };
+                    break;
                 }
             }
             released.await;
         }
+        let mut permit = Permit {
+            limit: self.clone(),
+            started: Instant::now(),
+        };
+        self.wait_turn().await;
+        permit.started = Instant::now();
+        permit
     }
 
-    /// Learns from a request that held `permit` and ended with `outcome`, the client's
-    /// congestion counters standing at `signals` afterwards.
-    pub(crate) fn record(&self, permit: &Permit, outcome: Outcome, signals: u64) {
+    /// Waits for the next turn of the pace, while the source is paced (a retry waits here,
+    /// too). Turns are handed out in order, one per `1 / rate` seconds.
+    pub(crate) async fn wait_turn(&self) {
+        let turn = {
+            let now = Instant::now();
+            let mut state = self.lock();
+            let Some(pace) = state.pace.as_mut() else {
+                return;
+            };
+            let rate = pace.rate_at(now).max(MIN_RATE);
+            let turn = pace.next.max(now);
+            pace.next = turn + Duration::from_secs_f64(1.0 / rate);
+            turn
+        };
+        tokio::time::sleep_until(turn).await;
+    }
+
+    /// Learns from an attempt let go at `started` that ended with `outcome` (a request's last
+    /// attempt, or one that is retried).
+    pub(crate) fn record(&self, started: Instant, outcome: Outcome) {
         let now = Instant::now();
-        let latency = now.duration_since(permit.started);
         let mut state = self.lock();
         let before = state.current();
-        let new_signals = signals.saturating_sub(state.signals_seen);
-        state.signals_seen = state.signals_seen.max(signals);
-        let mut count = u32::try_from(new_signals).unwrap_or(u32::MAX);
-        if outcome == Outcome::Congestion && count == 0 {
-            count = 1;
+        let signal = matches!(outcome, Outcome::Congestion(_));
+        if state.window.len() == WINDOW && state.window.pop_front() == Some(true) {
+            state.window_signals = state.window_signals.saturating_sub(1);
         }
-        if state.window.len() == WINDOW {
-            let oldest = state.window.pop_front().unwrap_or(0);
-            state.window_signals = state.window_signals.saturating_sub(oldest);
-        }
-        state.window.push_back(count);
-        state.window_signals = state.window_signals.saturating_add(count);
+        state.window.push_back(signal);
+        state.window_signals += u32::from(signal);
+        let fresh = state.last_decrease.is_none_or(|t| started >= t);
 
-        let reason;
-        if count > 0 {
-            state.slow_start = false;
-            let fresh = state.last_decrease.is_none_or(|t| permit.started >= t);
-            if state.window_signals < SIGNALS_TO_SHRINK || !fresh {
-                return;
+        let mut changes = Vec::new();
+        let throttled = outcome == Outcome::Congestion(Signal::Throttled);
+        state.remember(now, throttled);
+        match outcome {
+            Outcome::Congestion(kind) => {
+                if kind == Signal::Throttled {
+                    if let Some(change) = Self::throttled(&mut state, now) {
+                        changes.push(change);
+                    }
+                }
+                if state.window_signals >= SIGNALS_TO_SHRINK && fresh {
+                    state.slow_start = false;
+                    state.limit = (state.limit * DECREASE_FACTOR).max(1.0);
+                    state.last_decrease = Some(now);
+                }
             }
-            state.limit = (state.limit * DECREASE_FACTOR).max(1.0);
-            state.last_decrease = Some(now);
-            reason = "congestion";
-        } else if outcome == Outcome::Success {
-            let sample = latency.as_secs_f64();
-            let smoothed = match state.smoothed_latency {
-                Some(s) => s + LATENCY_WEIGHT * (sample - s),
-                None => sample,
-            };
-            state.smoothed_latency = Some(smoothed);
-            let lowest = state.lowest_latency.map_or(smoothed, |l| l.min(smoothed));
-            state.lowest_latency = Some(lowest);
-            // Queueing at the server, a limit the source does not use (fewer than half its
-            // places taken: growing it would only allow a burst later), or a request sent
-            // before the last decrease (it says nothing about the new limit).
-            let before_decrease = state.last_decrease.is_some_and(|t| permit.started < t);
-            if smoothed > lowest * LATENCY_TOLERANCE
-                || state.in_flight * 2 < state.current()
-                || before_decrease
-            {
-                return;
+            Outcome::Success => {
+                if state
+                    .pace
+                    .is_some_and(|p| now - p.last_throttled >= PACE_QUIET)
+                {
+                    let rate = state.pace.map_or(0.0, |p| p.rate_at(now));
+                    state.pace = None;
+                    changes.push(Change {
+                        what: "pace",
+                        from: rate,
+                        to: 0.0,
+                        reason: "no throttling",
+                    });
+                }
+                Self::grow(
+                    &mut state,
+                    now.saturating_duration_since(started),
+                    fresh,
+                    self.cap,
+                );
             }
-            let step = if state.slow_start {
-                1.0
-            } else {
-                1.0 / state.limit
-            };
-            state.limit = (state.limit + step).min(self.cap as f64);
-            reason = "success";
-        } else {
-            return;
+            Outcome::Failure => {}
         }
         let after = state.current();
         state.peak = state.peak.max(after);
-        let window_signals = state.window_signals;
+        if after != before {
+            changes.push(Change {
+                what: "concurrency limit",
+                from: before as f64,
+                to: after as f64,
+                reason: if after > before {
+                    "success"
+                } else {
+                    "congestion"
+                },
+            });
+        }
+        let recent_signals = state.window_signals;
         let latency_ms = state
             .smoothed_latency
             .map_or(0, |s| Duration::from_secs_f64(s).as_millis() as u64);
         drop(state);
-        if after != before {
+        for change in changes {
             tracing::info!(
                 source = %self.source,
-                from = before,
-                to = after,
+                from = format!("{:.0}", change.from),
+                to = format!("{:.0}", change.to),
                 cap = self.cap,
-                reason,
-                recent_signals = window_signals,
+                reason = change.reason,
+                recent_signals,
                 latency_ms,
-                "concurrency limit changed"
+                "{} changed",
+                change.what
             );
-            if after > before {
-                self.released.notify_waiters();
-            }
         }
+        if after > before {
+            self.released.notify_waiters();
+        }
+    }
+
+    /// A throttled attempt: once throttled attempts are at least [`SIGNALS_TO_SHRINK`] and
+    /// [`THROTTLED_SHARE`] of those of the last [`State::rate_span`] (a source that throttles
+    /// what it is sent beyond a rate; random throttling of a small share is not that), the
+    /// source is paced to [`RATE_BACKOFF`] of what it admitted since the first of them, and
+    /// the pace follows that measurement, at most once per round trip, while they are
+    /// [`PACED_THROTTLED_SHARE`] of the attempts.
+    fn throttled(state: &mut State, now: Instant) -> Option<Change> {
+        if let Some(pace) = state.pace.as_mut() {
+            pace.last_throttled = now;
+        }
+        let recent = state.recent(now);
+        let (at_least, share) = if state.pace.is_some() {
+            (PACED_THROTTLED_AT_LEAST, PACED_THROTTLED_SHARE)
+        } else {
+            (SIGNALS_TO_SHRINK as usize, THROTTLED_SHARE)
+        };
+        let sustained = recent.throttled >= at_least
+            && recent.throttled as f64 >= share * recent.since_first as f64;
+        if !sustained {
+            return None;
+        }
+        let round_trip = Duration::from_secs_f64(state.smoothed_latency.unwrap_or(0.0));
+        if state.pace.is_some_and(|p| now < p.set_at + round_trip) {
+            return None;
+        }
+        let from = state.pace.map_or(0.0, |p| p.rate_at(now));
+        // Until a round trip since the first throttled attempt, the measurement may not have
+        // seen what the source admits yet: at most halve the rate it is sent (and measure again
+        // a round trip later, as throttling goes on).
+        let mut to = recent.admitted * RATE_BACKOFF;
+        if !recent.measured_a_round_trip {
+            to = to.max(recent.attempted * PROVISIONAL_DECREASE);
+        }
+        let to = to.max(MIN_RATE);
+        let next = state.pace.map_or(now, |p| p.next);
+        state.pace = Some(Pace {
+            rate: to,
+            set_at: now,
+            last_throttled: now,
+            next,
+        });
+        Some(Change {
+            what: "pace",
+            from,
+            to,
+            reason: "throttled",
+        })
+    }
+
+    /// A success after `latency`: the limit grows while the latency holds and the source uses
+    /// its places (`fresh`: the attempt was sent after the last decrease).
+    fn grow(state: &mut State, latency: Duration, fresh: bool, cap: usize) {
+        let sample = latency.as_secs_f64();
+        let smoothed = match state.smoothed_latency {
+            Some(s) => s + LATENCY_WEIGHT * (sample - s),
+            None => sample,
+        };
+        state.smoothed_latency = Some(smoothed);
+        let lowest = state.lowest_latency.map_or(smoothed, |l| l.min(smoothed));
+        state.lowest_latency = Some(lowest);
+        // Queueing at the server, a limit the source does not use (fewer than half its
+        // places taken: growing it would only allow a burst later), or a request sent
+        // before the last decrease (it says nothing about the new limit).
+        if smoothed > lowest * LATENCY_TOLERANCE || state.in_flight * 2 < state.current() || !fresh
+        {
+            return;
+        }
+        let step = if state.slow_start {
+            1.0
+        } else {
+            1.0 / state.limit
+        };
+        state.limit = (state.limit + step).min(cap as f64);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::Error;
 
     /// One request that ends with `outcome` after `latency`, with half the limit's other places
     /// taken (a source that uses its limit).
-    async fn complete(
-        limit: &Arc<AdaptiveLimit>,
-        latency: Duration,
-        outcome: Outcome,
-        signals: u64,
-    ) {
+    async fn complete(limit: &Arc<AdaptiveLimit>, latency: Duration, outcome: Outcome) {
         let mut others = Vec::new();
         for _ in 0..limit.current() / 2 {
             others.push(limit.acquire().await);
         }
         let permit = limit.acquire().await;
         tokio::time::sleep(latency).await;
-        limit.record(&permit, outcome, signals);
+        limit.record(permit.started(), outcome);
     }
+
+    const MS20: Duration = Duration::from_millis(20);
+    const BUSY: Outcome = Outcome::Congestion(Signal::Overloaded);
+    const THROTTLED: Outcome = Outcome::Congestion(Signal::Throttled);
 
     #[tokio::test(start_paused = true)]
     async fn starts_modest_and_grows_to_the_cap_while_requests_succeed() {
-        let limit = AdaptiveLimit::new("s", 32, 0);
+        let limit = AdaptiveLimit::new("s", 32);
         assert_eq!(limit.current(), INITIAL_LIMIT);
         // Slow start: one more per success.
         for _ in 0..8 {
-            complete(&limit, Duration::from_millis(20), Outcome::Success, 0).await;
+            complete(&limit, MS20, Outcome::Success).await;
         }
         assert_eq!(limit.current(), 16);
         for _ in 0..100 {
-            complete(&limit, Duration::from_millis(20), Outcome::Success, 0).await;
+            complete(&limit, MS20, Outcome::Success).await;
         }
         assert_eq!(limit.current(), 32, "never past the cap");
         assert_eq!(limit.peak(), 32);
         // A small cap is the start, too.
-        assert_eq!(AdaptiveLimit::new("s", 3, 0).current(), 3);
-        assert_eq!(AdaptiveLimit::new("s", 0, 0).current(), 1);
+        assert_eq!(AdaptiveLimit::new("s", 3).current(), 3);
+        assert_eq!(AdaptiveLimit::new("s", 0).current(), 1);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn shrinks_on_throttling_once_per_round_trip_and_grows_slowly_after() {
-        let limit = AdaptiveLimit::new("s", 64, 0);
+    async fn shrinks_on_congestion_once_per_round_trip_and_grows_slowly_after() {
+        let limit = AdaptiveLimit::new("s", 64);
         for _ in 0..24 {
-            complete(&limit, Duration::from_millis(20), Outcome::Success, 0).await;
+            complete(&limit, MS20, Outcome::Success).await;
         }
         assert_eq!(limit.current(), 32);
-        // Three requests in flight, then the client counts three 429s.
-        let permits = [
-            limit.acquire().await,
-            limit.acquire().await,
-            limit.acquire().await,
-        ];
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        limit.record(&permits[0], Outcome::Success, 1);
-        assert_eq!(limit.current(), 32, "one signal ends slow start only");
-        limit.record(&permits[1], Outcome::Success, 2);
-        assert_eq!(limit.current(), 32);
-        limit.record(&permits[2], Outcome::Success, 3);
-        assert_eq!(limit.current(), 22, "32 × 0.7");
+        // Five requests in flight, then five answers of 503.
+        let mut permits = Vec::new();
+        for _ in 0..SIGNALS_TO_SHRINK {
+            permits.push(limit.acquire().await);
+        }
+        tokio::time::sleep(MS20).await;
+        for (i, permit) in permits.iter().enumerate() {
+            limit.record(permit.started(), BUSY);
+            let expected = if i + 1 < permits.len() { 32 } else { 22 };
+            assert_eq!(limit.current(), expected, "after {} signals", i + 1);
+        }
         // A request that started before the decrease does not shrink it again.
-        let old = limit.acquire().await;
-        drop(permits);
-        let mut early = old;
-        early.started -= Duration::from_millis(100);
-        limit.record(&early, Outcome::Congestion, 3);
+        limit.record(permits[0].started() - Duration::from_millis(100), BUSY);
         assert_eq!(limit.current(), 22);
+        drop(permits);
         // One that started after it does.
-        complete(&limit, Duration::from_millis(20), Outcome::Congestion, 3).await;
+        complete(&limit, MS20, BUSY).await;
         assert_eq!(limit.current(), 15);
         // Out of slow start: one more per round trip (per `limit` successes), not per success.
         for _ in 0..15 {
-            complete(&limit, Duration::from_millis(20), Outcome::Success, 3).await;
+            complete(&limit, MS20, Outcome::Success).await;
         }
         assert_eq!(limit.current(), 16);
         assert_eq!(limit.peak(), 32);
+        assert_eq!(limit.pace(), None, "503s do not pace the source");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_rare_throttled_response_does_not_shrink_the_limit() {
-        let limit = AdaptiveLimit::new("s", 64, 10);
-        let mut signals = 10;
-        for round in 0..300 {
-            if round % 100 == 50 {
-                signals += 1;
-            }
-            complete(&limit, Duration::from_millis(20), Outcome::Success, signals).await;
+    async fn rare_throttled_responses_neither_shrink_the_limit_nor_pace_the_source() {
+        let limit = AdaptiveLimit::new("s", 64);
+        for round in 0..1_000 {
+            // Two in every fifty attempts, close together (4%).
+            let outcome = if round % 50 == 20 || round % 50 == 22 {
+                THROTTLED
+            } else {
+                Outcome::Success
+            };
+            complete(&limit, MS20, outcome).await;
         }
-        // Each signal stood alone in its window of 100: the limit only ever grew.
         assert_eq!(limit.peak(), limit.current());
-        assert!(limit.current() > INITIAL_LIMIT, "{}", limit.current());
+        assert_eq!(limit.current(), 64);
+        assert_eq!(limit.pace(), None);
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_limit_holds_while_latency_rises_and_never_falls_below_one() {
-        let limit = AdaptiveLimit::new("s", 64, 0);
-        complete(&limit, Duration::from_millis(10), Outcome::Success, 0).await;
+        let limit = AdaptiveLimit::new("s", 64);
+        complete(&limit, Duration::from_millis(10), Outcome::Success).await;
         let grown = limit.current();
         for _ in 0..20 {
-            complete(&limit, Duration::from_millis(200), Outcome::Success, 0).await;
+            complete(&limit, Duration::from_millis(200), Outcome::Success).await;
         }
         assert_eq!(limit.current(), grown, "queueing at the server: no growth");
         for _ in 0..50 {
-            complete(&limit, Duration::from_millis(10), Outcome::Congestion, 0).await;
+            complete(&limit, Duration::from_millis(10), BUSY).await;
         }
         assert_eq!(limit.current(), 1);
         // Failures that are not congestion change nothing.
-        complete(&limit, Duration::from_millis(10), Outcome::Failure, 0).await;
+        complete(&limit, Duration::from_millis(10), Outcome::Failure).await;
         assert_eq!(limit.current(), 1);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_limit_the_source_does_not_use_does_not_grow() {
-        let limit = AdaptiveLimit::new("s", 64, 0);
+        let limit = AdaptiveLimit::new("s", 64);
         for _ in 0..50 {
             let permit = limit.acquire().await;
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            limit.record(&permit, Outcome::Success, 0);
+            tokio::time::sleep(MS20).await;
+            limit.record(permit.started(), Outcome::Success);
         }
         assert_eq!(limit.current(), INITIAL_LIMIT);
     }
 
     #[tokio::test(start_paused = true)]
     async fn waiters_get_places_as_requests_end_and_as_the_limit_grows() {
-        let limit = AdaptiveLimit::new("s", 2, 0);
+        let limit = AdaptiveLimit::new("s", 2);
         let a = limit.acquire().await;
         let b = limit.acquire().await;
         let waiting = tokio::spawn({
             let limit = limit.clone();
-            async move { limit.acquire().await.started }
+            async move { limit.acquire().await.started() }
         });
         tokio::task::yield_now().await;
         assert!(!waiting.is_finished(), "over the limit");
@@ -414,16 +678,163 @@ mod tests {
         drop(b);
     }
 
+    /// A gateway that admits `rate` requests a second (a token bucket holding `burst`) and
+    /// answers 20 ms after each request.
+    struct Gateway {
+        rate: f64,
+        burst: f64,
+        tokens: f64,
+        at: Instant,
+    }
+
+    impl Gateway {
+        fn new(rate: f64, burst: f64) -> Self {
+            Gateway {
+                rate,
+                burst,
+                tokens: burst,
+                at: Instant::now(),
+            }
+        }
+
+        fn admit(&mut self) -> bool {
+            let now = Instant::now();
+            let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
+            self.tokens = (self.tokens + refill).min(self.burst);
+            self.at = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                true
+            } else {
+                false
+            }
+        }
+    }
+
+    /// Runs 64 clients of `limit` against `gateway` until `until`; each throttled attempt is
+    /// retried at once (`Retry-After: 0`, through the pace as a retry is). Returns the
+    /// (successes, throttled attempts) after `count_from`.
+    async fn run_against(
+        limit: &Arc<AdaptiveLimit>,
+        gateway: &Arc<Mutex<Gateway>>,
+        count_from: Instant,
+        until: Instant,
+    ) -> (u64, u64) {
+        let counts = Arc::new(Mutex::new((0u64, 0u64)));
+        let workers = (0..64).map(|_| {
+            let (limit, gateway, counts) = (limit.clone(), gateway.clone(), counts.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    let permit = limit.acquire().await;
+                    loop {
+                        let admitted = gateway.lock().unwrap().admit();
+                        tokio::time::sleep(MS20).await;
+                        let counted = Instant::now() >= count_from;
+                        if admitted {
+                            limit.record(permit.started(), Outcome::Success);
+                            counts.lock().unwrap().0 += u64::from(counted);
+                            break;
+                        }
+                        limit.record(permit.started(), THROTTLED);
+                        counts.lock().unwrap().1 += u64::from(counted);
+                        limit.wait_turn().await;
+                    }
+                }
+            })
+        });
+        futures::future::join_all(workers).await;
+        let counts = *counts.lock().unwrap();
+        counts
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_source_throttled_at_a_rate_is_paced_to_it() {
+        let limit = AdaptiveLimit::new("s", 64);
+        let gateway = Arc::new(Mutex::new(Gateway::new(100.0, 100.0)));
+        let start = Instant::now();
+        let (successes, throttled) = run_against(
+            &limit,
+            &gateway,
+            start + Duration::from_secs(2),
+            start + Duration::from_secs(8),
+        )
+        .await;
+        let pace = limit.pace().expect("paced");
+        assert!((60.0..=130.0).contains(&pace), "pace {pace}");
+        // Once paced, the source keeps close to what the gateway admits, and is rarely
+        // throttled (issue 13 asks for at most 5%): a limit on requests in flight alone (2 or 3
+        // of 20 ms) draws a 429 in every few requests here.
+        let per_second = successes as f64 / 6.0;
+        assert!(per_second > 80.0, "{per_second} requests/s admitted");
+        assert!(
+            throttled * 100 <= (successes + throttled) * 5,
+            "{throttled} throttled of {}",
+            successes + throttled
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pace_slows_on_throttling_rises_over_time_and_ends_when_quiet() {
+        let limit = AdaptiveLimit::new("s", 64);
+        // Ten successes in 100 ms, then throttling: 100/s admitted.
+        for _ in 0..10 {
+            let permit = limit.acquire().await;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            limit.record(permit.started(), Outcome::Success);
+        }
+        for _ in 0..SIGNALS_TO_SHRINK {
+            let permit = limit.acquire().await;
+            limit.record(permit.started(), THROTTLED);
+        }
+        let set = limit.pace().expect("paced after five throttled attempts");
+        assert!((80.0..=100.0).contains(&set), "{set}");
+        // Within the same round trip, the pace is not measured again.
+        limit.record(Instant::now() - Duration::from_millis(1), THROTTLED);
+        assert_eq!(limit.pace(), Some(set));
+        // Turns are spaced by the pace.
+        let before = Instant::now();
+        for _ in 0..10 {
+            limit.wait_turn().await;
+        }
+        let spent = before.elapsed().as_secs_f64();
+        assert!(
+            spent >= 9.0 / set * 0.99,
+            "{spent} s for ten turns at {set}/s"
+        );
+        // The pace rises by a tenth per second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let risen = limit.pace().unwrap();
+        assert!(risen > set * 1.09 && risen < set * 1.2, "{set} → {risen}");
+        // A paced source is measured again once throttled attempts are enough of the recent
+        // ones (here all of them, three).
+        let permit = limit.acquire().await;
+        for _ in 1..PACED_THROTTLED_AT_LEAST {
+            limit.record(permit.started(), THROTTLED);
+        }
+        assert_eq!(limit.pace(), Some(risen));
+        limit.record(permit.started(), THROTTLED);
+        // Measured again: one admitted attempt (the one counted in) in the round trip of 10 ms.
+        let lowered = limit.pace().unwrap();
+        assert!(lowered < risen, "{risen} → {lowered}");
+        assert!((lowered - 90.0).abs() < 1e-6, "{lowered}");
+        drop(permit);
+        // Quiet for long enough: no more pacing.
+        tokio::time::sleep(PACE_QUIET).await;
+        let permit = limit.acquire().await;
+        limit.record(permit.started(), Outcome::Success);
+        assert_eq!(limit.pace(), None);
+    }
+
     #[test]
     fn outcomes_of_results() {
         assert_eq!(Outcome::of(&Ok(())), Outcome::Success);
         let throttled: Result<()> = Err(Error::from_status(429, "slow down"));
-        assert_eq!(Outcome::of(&throttled), Outcome::Congestion);
+        assert_eq!(Outcome::of(&throttled), THROTTLED);
         let unavailable: Result<()> = Err(Error::from_status(503, "busy"));
-        assert_eq!(Outcome::of(&unavailable), Outcome::Congestion);
+        assert_eq!(Outcome::of(&unavailable), BUSY);
         let missing: Result<()> = Err(Error::from_status(404, "gone"));
         assert_eq!(Outcome::of(&missing), Outcome::Failure);
         let timeout: Result<()> = Err(Error::new(ErrorKind::Timeout, "slow"));
-        assert_eq!(Outcome::of(&timeout), Outcome::Congestion);
+        assert_eq!(Outcome::of(&timeout), BUSY);
     }
 }

@@ -24,8 +24,9 @@ use async_trait::async_trait;
 use futures::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
-use crate::adaptive::{congestion_signals, AdaptiveLimit, Outcome, Permit};
+use crate::adaptive::{AdaptiveLimit, Outcome, Permit};
 use crate::core::{with_retry_wait_hook, RetryWaitHook};
 use crate::core::{
     Capabilities, Cursor, Error, ErrorKind, HttpStatsSnapshot, Page, PagingOptions, Registry,
@@ -50,8 +51,7 @@ impl LimitedProvider {
         global: Arc<Semaphore>,
         per_source: usize,
     ) -> Self {
-        let signals = congestion_signals(&inner.http_stats());
-        let local = AdaptiveLimit::new(inner.source().name.clone(), per_source, signals);
+        let local = AdaptiveLimit::new(inner.source().name.clone(), per_source);
         LimitedProvider {
             inner,
             global,
@@ -80,14 +80,13 @@ impl LimitedProvider {
             let held = Arc::new(Held {
                 local: local.clone(),
                 global,
+                attempt_started: std::sync::Mutex::new(place.started()),
                 places: std::sync::Mutex::new(Some((place, permit))),
                 paused: std::sync::Mutex::new(None),
             });
-            let result = with_retry_wait_hook(held.clone(), request(inner.clone())).await;
-            let signals = congestion_signals(&inner.http_stats());
-            if let Some((place, _)) = held.take() {
-                local.record(&place, Outcome::of(&result), signals);
-            }
+            let result = with_retry_wait_hook(held.clone(), request(inner)).await;
+            local.record(held.attempt_started(), Outcome::of(&result));
+            drop(held.take());
             result
         });
         AbortOnDrop(task).await
@@ -97,7 +96,10 @@ impl LimitedProvider {
 /// Waits before a retry shorter than this keep the request's places.
 const PAUSE_AT_LEAST: Duration = Duration::from_millis(250);
 
-/// The places one request holds: given back while it waits at least [`PAUSE_AT_LEAST`] to be
+/// The places one request holds, and what the adaptive limit learns of its attempts: each
+/// failed attempt that is retried is recorded as it fails (so a request retried five times
+/// counts five signals, as they come), and the retry waits for its turn of the source's pace.
+/// The places are given back while it waits at least [`PAUSE_AT_LEAST`] to be
 /// retried (a request sleeping out a `Retry-After` holds no place other requests could use),
 /// taken again before its next attempt. Taking them again waits at most as long as the request
 /// slept, then the attempt goes without them: a request never waits for places forever (what it
@@ -106,6 +108,8 @@ const PAUSE_AT_LEAST: Duration = Duration::from_millis(250);
 struct Held {
     local: Arc<AdaptiveLimit>,
     global: Arc<Semaphore>,
+    /// When the attempt under way was let go.
+    attempt_started: std::sync::Mutex<Instant>,
     places: std::sync::Mutex<Option<(Permit, OwnedSemaphorePermit)>>,
     paused: std::sync::Mutex<Option<Duration>>,
 }
@@ -114,10 +118,26 @@ impl Held {
     fn take(&self) -> Option<(Permit, OwnedSemaphorePermit)> {
         self.places.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
+
+    fn attempt_started(&self) -> Instant {
+        *self
+            .attempt_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn next_attempt(&self) {
+        *self
+            .attempt_started
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
 }
 
 impl RetryWaitHook for Held {
-    fn pause(&self, wait: Duration) {
+    fn pause(&self, error: &Error, wait: Duration) {
+        self.local
+            .record(self.attempt_started(), Outcome::of_error(error));
         if wait < PAUSE_AT_LEAST {
             return;
         }
@@ -131,6 +151,9 @@ impl RetryWaitHook for Held {
         Box::pin(async move {
             let paused = self.paused.lock().unwrap_or_else(|p| p.into_inner()).take();
             let Some(wait) = paused else {
+                // The places are still held: the retry waits for its turn of the pace only.
+                self.local.wait_turn().await;
+                self.next_attempt();
                 return;
             };
             let places = async {
@@ -141,6 +164,7 @@ impl RetryWaitHook for Held {
             if let Ok(Some(places)) = tokio::time::timeout(wait, places).await {
                 *self.places.lock().unwrap_or_else(|p| p.into_inner()) = Some(places);
             }
+            self.next_attempt();
         })
     }
 }
@@ -242,8 +266,9 @@ mod tests {
     use super::*;
     use crate::core::ProviderKind;
 
-    /// A provider whose tag pages take 20 ms and whose client reports one throttled response
-    /// per page while `throttling` is set (as a client that was answered 429 and retried).
+    /// A provider whose tag pages take 20 ms; while `throttling` is set, the first attempt of
+    /// each is answered 429 (`Retry-After: 0`) and retried by the retry policy, as a client
+    /// does.
     #[derive(Debug)]
     struct Gateway {
         source: Source,
@@ -259,11 +284,6 @@ mod tests {
         fn capabilities(&self) -> Capabilities {
             Capabilities::default()
         }
-        fn http_stats(&self) -> HttpStatsSnapshot {
-            let mut stats = HttpStatsSnapshot::default();
-            stats.throttled = self.throttled.load(Ordering::SeqCst);
-            stats
-        }
         async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
             Err(Error::unsupported("no registries"))
         }
@@ -275,10 +295,21 @@ mod tests {
             Err(Error::unsupported("no repositories"))
         }
         async fn tags_page(&self, _: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            if self.throttling.load(Ordering::SeqCst) {
-                self.throttled.fetch_add(1, Ordering::SeqCst);
-            }
+            crate::core::RetryPolicy::default()
+                .run(
+                    true,
+                    |attempt| async move {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        if attempt == 1 && self.throttling.load(Ordering::SeqCst) {
+                            self.throttled.fetch_add(1, Ordering::SeqCst);
+                            return Err(Error::from_status(429, "slow down")
+                                .with_retry_after(Some(Duration::ZERO)));
+                        }
+                        Ok(())
+                    },
+                    |_, _| {},
+                )
+                .await?;
             let cursor = Cursor::Page {
                 number: 1,
                 size: 10,

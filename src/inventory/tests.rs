@@ -1328,8 +1328,10 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     assert_eq!(summary.page_size, Some(25));
     assert_eq!(summary.throttled, 3);
     assert_eq!(summary.requests, 10);
-    // Three throttled responses at once shrank the source's limit below where it started.
+    // The limit is reported; it learns from the attempts themselves (through the retry
+    // policy's wait hook, see the limiter's tests), not from the client's counters, so the
+    // counters alone leave it where it started.
     let limit = summary.concurrency_limit.expect("the limit is reported");
-    assert!((1..8).contains(&limit), "{limit}");
+    assert_eq!(limit as usize, crate::adaptive::INITIAL_LIMIT);
     assert!(report.complete);
 }

@@ -209,7 +209,7 @@ impl RetryPolicy {
             on_retry(&error, wait);
             let hook = RETRY_WAIT.try_with(Arc::clone).ok();
             if let Some(hook) = &hook {
-                hook.pause(wait);
+                hook.pause(&error, wait);
             }
             tokio::time::sleep(wait).await;
             if let Some(hook) = &hook {
@@ -225,9 +225,10 @@ impl RetryPolicy {
 /// should not hold a place other requests could use. Installed for a future with
 /// [`with_retry_wait_hook`]; [`RetryPolicy::run`] calls it around every wait.
 pub trait RetryWaitHook: Send + Sync {
-    /// The request starts waiting `wait`: give back what it holds (or keep it, for a short
+    /// The attempt failed with `error` and the request starts waiting `wait` before the next:
+    /// learn from the failure, and give back what the request holds (or keep it, for a short
     /// wait).
-    fn pause(&self, wait: Duration);
+    fn pause(&self, error: &Error, wait: Duration);
     /// The wait is over: take it back (waiting for it) before the next attempt.
     fn resume(&self) -> BoxFuture<'_, ()>;
 }
@@ -592,7 +593,7 @@ mod tests {
         #[derive(Default)]
         struct Log(std::sync::Mutex<Vec<&'static str>>);
         impl RetryWaitHook for Log {
-            fn pause(&self, _: Duration) {
+            fn pause(&self, _: &Error, _: Duration) {
                 self.0.lock().unwrap().push("pause");
             }
             fn resume(&self) -> BoxFuture<'_, ()> {
