@@ -66,6 +66,11 @@ pub struct HuaweiConfig {
     pub environment: Environment,
     /// Endpoint, page size, HTTP settings and paging limits.
     pub client: ClientOptions,
+    /// Ask for the repository listing's second page (offset `page_size`) together with the
+    /// first, before its `Content-Range` says whether there is one (default `false`): saves a
+    /// round trip on accounts of more than one page, costs one request on accounts of one
+    /// ([`Capabilities::speculative_second_repository_page`](reginv_core::Capabilities)).
+    pub speculative_paging: bool,
 }
 
 client_options_builders!(HuaweiConfig, client);
@@ -80,7 +85,15 @@ impl HuaweiConfig {
             project_id: None,
             environment: Environment::process(),
             client: ClientOptions::new(DEFAULT_PAGE_SIZE),
+            speculative_paging: false,
         }
+    }
+
+    /// Asks for the repository listing's second page together with the first, or not
+    /// ([`speculative_paging`](HuaweiConfig::speculative_paging)).
+    pub fn with_speculative_paging(mut self, speculative: bool) -> Self {
+        self.speculative_paging = speculative;
+        self
     }
 
     /// Sets explicit credentials.
