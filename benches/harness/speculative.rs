@@ -10,16 +10,27 @@
 //! page must come back empty) and five pages. Each pair is run `REGINV_BENCH_SPEC_RUNS` times
 //! (default 5), off and on alternating; the wall is the median, the spread is in the notes.
 //!
+//! Rows `swr-spec-warm-<repositories>-<off|on>` list the same accounts through the provider
+//! alone once a first request proved the keys: until then the HTTP client sends one request at
+//! a time (so that a wrong key costs one request), which holds the speculative request back
+//! behind the first page of a fresh source.
+//!
 //! The chain and the fewest requests are computed from the account size and the page size,
 //! not from what the code did: without speculation the chain is the first page, then the
 //! rest at once (2 for more than one page), plus one when the total lands on a page boundary
 //! and the last page is full (the empty page that proves the end); with it, the first two
 //! pages are one link, so only an account of more than two pages still has a second link.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reginv::{Config, Inventory, InventoryOptions, TagDepth};
+use futures::TryStreamExt;
+use reginv::{
+    Config, Inventory, InventoryOptions, PagingOptions, RegistryProvider, RegistryProviderExt,
+    Repository, RepositoryQuery, TagDepth,
+};
 use reginv_emulator::Faults;
+use reginv_huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
 
 use super::cpu::threads_cpu;
 use super::host::{EmulatorHost, CLIENT, EMULATOR};
@@ -73,15 +84,15 @@ pub fn chain(repositories: usize, page: u32, speculative: bool) -> u64 {
     }
 }
 
-/// The fewest requests: the namespaces, every page, the one more page after a full last page
-/// reaching the total, and with speculation on an account of one short page, the speculative
-/// page it did not need.
+/// The fewest requests (SWR at depth `names` sends nothing but the repository listing): every
+/// page, the one more page after a full last page reaching the total, and with speculation on
+/// an account of one short page, the speculative page it did not need.
 pub fn fewest_requests(repositories: usize, page: u32, speculative: bool) -> u64 {
     let page = page.max(1) as usize;
     let pages = repositories.div_ceil(page).max(1) as u64;
     let boundary = u64::from(repositories > 0 && repositories % page == 0);
     let wasted = u64::from(speculative && pages == 1 && boundary == 0);
-    1 + pages + boundary + wasted
+    pages + boundary + wasted
 }
 
 /// One measured inventory.
@@ -134,6 +145,63 @@ fn measure_once(
     })
 }
 
+/// One listing of every repository through the provider alone (`list_repositories`, pages
+/// up to [`CONCURRENCY`] at once), after one request that proved the credentials: the client
+/// sends one request at a time until a request succeeded (a wrong key costs one request), so
+/// only then can the speculative page go out with the first.
+fn measure_warm(
+    id: &str,
+    host: &EmulatorHost,
+    expected: &Expected,
+    page: u32,
+    speculative: bool,
+) -> Result<Run, String> {
+    let emulator = host.emulator();
+    let keys = emulator.swr_credentials();
+    let config = HuaweiConfig::new("swr-bench", scenario::SWR_REGION)
+        .with_endpoint(emulator.swr_endpoint())
+        .with_credentials(HuaweiCredentials::aksk(
+            keys.access_key.clone(),
+            keys.secret_key.clone(),
+        ))
+        .with_page_size(page)
+        .with_paging(PagingOptions::default().with_concurrency(CONCURRENCY))
+        .with_speculative_paging(speculative);
+    let provider =
+        Arc::new(HuaweiProvider::new(config).map_err(|e| format!("{id}: the provider: {e}"))?);
+    let runtime = super::host::client_runtime()?;
+    let warm = provider.clone();
+    runtime
+        .block_on(runtime.spawn(async move { warm.registries_page(None).await }))
+        .map_err(|e| format!("{id}: {e}"))?
+        .map_err(|e| format!("{id}: the request proving the credentials: {e}"))?;
+    host.emulator().reset_stats();
+    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
+    let started = Instant::now();
+    let listed: Vec<Repository> = runtime
+        .block_on(runtime.spawn(async move {
+            provider
+                .list_repositories(RepositoryQuery::all())
+                .try_collect()
+                .await
+        }))
+        .map_err(|e| format!("{id}: the listing task failed: {e}"))?
+        .map_err(|e| format!("{id}: the listing failed: {e}"))?;
+    let wall = started.elapsed();
+    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
+    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    drop(runtime);
+    scenario::verify(id, &listed, expected, TagDepth::Names)?;
+    let stats = host.emulator().stats();
+    Ok(Run {
+        wall,
+        requests: stats.requests,
+        peak_in_flight: stats.peak_in_flight,
+        client_cpu,
+        emulator_cpu,
+    })
+}
+
 fn milliseconds(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e3)
 }
@@ -141,6 +209,7 @@ fn milliseconds(d: Duration) -> String {
 /// The row of `runs` of one setting: the median wall, the spread and the request counts seen.
 fn row_of(
     id: &str,
+    what: &str,
     repositories: usize,
     page: u32,
     speculative: bool,
@@ -160,7 +229,7 @@ fn row_of(
             concurrency: CONCURRENCY,
         },
         format!(
-            "SWR names, {} repos, pages of {page}, speculative second page {}",
+            "SWR names, {what}, {} repos, pages of {page}, speculative second page {}",
             thousands(repositories as u64),
             if speculative { "on" } else { "off" }
         ),
@@ -199,23 +268,39 @@ fn row_of(
     row
 }
 
-/// The `swr-spec-*` rows that `settings` selects, off and on for each account size.
+/// The two ways each account is listed: `Inventory::collect` from a configuration (a fresh
+/// source), and the provider's own listing once its credentials are proven.
+const MODES: [(&str, &str); 2] = [
+    ("swr-spec", "Inventory::collect of a fresh source"),
+    (
+        "swr-spec-warm",
+        "list_repositories after one request proved the keys",
+    ),
+];
+
+fn row_id(prefix: &str, repositories: usize, speculative: bool) -> String {
+    let state = if speculative { "on" } else { "off" };
+    format!("{prefix}-{repositories}-{state}")
+}
+
+/// The `swr-spec-*` rows that `settings` selects, off and on for each account size, for a
+/// fresh source (`swr-spec-<n>-<off|on>`) and a source whose keys are proven
+/// (`swr-spec-warm-<n>-<off|on>`).
 pub fn speculative_rows(settings: &Settings) -> Result<Vec<Row>, String> {
     let page = page_size(settings);
-    let wanted: Vec<usize> = sizes(page)
+    let wanted = |prefix: &str, n: usize| {
+        settings.wants(&row_id(prefix, n, false)) || settings.wants(&row_id(prefix, n, true))
+    };
+    let sizes: Vec<usize> = sizes(page)
         .into_iter()
-        .filter(|n| {
-            ["off", "on"]
-                .iter()
-                .any(|s| settings.wants(&format!("swr-spec-{n}-{s}")))
-        })
+        .filter(|&n| MODES.iter().any(|(prefix, _)| wanted(prefix, n)))
         .collect();
-    if wanted.is_empty() {
+    if sizes.is_empty() {
         return Ok(Vec::new());
     }
     let runs = runs()?;
     let mut rows = Vec::new();
-    for repositories in wanted {
+    for repositories in sizes {
         let fixture = scenario::fixture(13, repositories, settings.registries, settings.tags);
         let expected = Expected::of(&fixture, Vendor::Swr, TagDepth::Names, page);
         let faults = Faults {
@@ -223,40 +308,44 @@ pub fn speculative_rows(settings: &Settings) -> Result<Vec<Row>, String> {
             ..Faults::none()
         };
         let host = EmulatorHost::start(fixture, faults, 100)?;
-        let (mut off, mut on) = (Vec::new(), Vec::new());
-        for run in 0..runs {
-            for speculative in [false, true] {
-                let id = format!(
-                    "swr-spec-{repositories}-{}",
-                    if speculative { "on" } else { "off" }
-                );
-                let measured = measure_once(&id, &host, &expected, page, speculative)?;
-                eprintln!(
-                    "[bench] {id} run {}: {} requests in {} ms",
-                    run + 1,
-                    measured.requests,
-                    milliseconds(measured.wall)
-                );
-                if speculative { &mut on } else { &mut off }.push(measured);
+        for (prefix, what) in MODES {
+            if !wanted(prefix, repositories) {
+                continue;
+            }
+            let (mut off, mut on) = (Vec::new(), Vec::new());
+            for run in 0..runs {
+                for speculative in [false, true] {
+                    let id = row_id(prefix, repositories, speculative);
+                    let measured = if prefix == "swr-spec" {
+                        measure_once(&id, &host, &expected, page, speculative)?
+                    } else {
+                        measure_warm(&id, &host, &expected, page, speculative)?
+                    };
+                    eprintln!(
+                        "[bench] {id} run {}: {} requests in {} ms",
+                        run + 1,
+                        measured.requests,
+                        milliseconds(measured.wall)
+                    );
+                    if speculative { &mut on } else { &mut off }.push(measured);
+                }
+            }
+            for (speculative, measured) in [(false, &off), (true, &on)] {
+                let id = row_id(prefix, repositories, speculative);
+                if settings.wants(&id) {
+                    rows.push(row_of(
+                        &id,
+                        what,
+                        repositories,
+                        page,
+                        speculative,
+                        settings.latency,
+                        measured,
+                    ));
+                }
             }
         }
         host.stop();
-        for (speculative, measured) in [(false, &off), (true, &on)] {
-            let id = format!(
-                "swr-spec-{repositories}-{}",
-                if speculative { "on" } else { "off" }
-            );
-            if settings.wants(&id) {
-                rows.push(row_of(
-                    &id,
-                    repositories,
-                    page,
-                    speculative,
-                    settings.latency,
-                    measured,
-                ));
-            }
-        }
     }
     Ok(rows)
 }
