@@ -1,9 +1,9 @@
 //! Issue 13.3, the request chain: SWR's repository listing with and without its speculative
-//! second page (`speculative_paging`), in the same run, on the same emulator.
+//! second page (`HuaweiConfig::speculative_paging`), in the same run, on the same emulator.
 //!
 //! SWR announces its total (`Content-Range`) only with the first page, so the pages after it
-//! wait a round trip for it. With `speculative_paging = true` the second page is asked for
-//! together with the first. Rows `swr-spec-<repositories>-<off|on>`: `Inventory::collect` of
+//! wait a round trip for it. With speculation on, the second page is asked for
+//! together with the first (`HuaweiConfig::with_speculative_paging`). Rows `swr-spec-<repositories>-<off|on>`: `Inventory::collect` of
 //! one SWR source at depth `names` (the listing alone: SWR's repositories carry their tag
 //! names), pages of `page` (1,000 at the issue's sizes), `--concurrency 32` only, for accounts
 //! of half a page, one and a half pages, two pages (the total on a page boundary: one more
@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use reginv::{
-    Config, Inventory, InventoryOptions, PagingOptions, RegistryProvider, RegistryProviderExt,
-    Repository, RepositoryQuery, TagDepth,
+    Inventory, InventoryOptions, PagingOptions, RegistryProvider, RegistryProviderExt, Repository,
+    RepositoryQuery, TagDepth,
 };
 use reginv_emulator::Faults;
 use reginv_huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
@@ -104,6 +104,30 @@ struct Run {
     emulator_cpu: Duration,
 }
 
+/// The SWR provider of the rows: pages of `page`, speculation `speculative`, up to
+/// `concurrency` pages in flight once the total is known (the inventory raises it to its own
+/// limit).
+fn provider(
+    host: &EmulatorHost,
+    page: u32,
+    speculative: bool,
+    concurrency: usize,
+) -> Result<HuaweiProvider, String> {
+    let emulator = host.emulator();
+    let keys = emulator.swr_credentials();
+    let config = HuaweiConfig::new("swr-bench", scenario::SWR_REGION)
+        .with_endpoint(emulator.swr_endpoint())
+        .with_credentials(HuaweiCredentials::aksk(
+            keys.access_key.clone(),
+            keys.secret_key.clone(),
+        ))
+        .with_page_size(page)
+        .with_paging(PagingOptions::default().with_concurrency(concurrency))
+        .with_speculative_paging(speculative);
+    HuaweiProvider::new(config).map_err(|e| format!("cannot build the SWR provider: {e}"))
+}
+
+/// `Inventory::collect` of a fresh SWR source (its repository listing is its first request).
 fn measure_once(
     id: &str,
     host: &EmulatorHost,
@@ -111,17 +135,13 @@ fn measure_once(
     page: u32,
     speculative: bool,
 ) -> Result<Run, String> {
-    let toml = format!(
-        "{}page_size = {page}\nspeculative_paging = {speculative}\n",
-        scenario::source_toml(host, Vendor::Swr)
-    );
-    let config =
-        Config::from_toml_str(&toml, "bench").map_err(|e| format!("{id}: configuration: {e}"))?;
+    let provider: Arc<dyn RegistryProvider> =
+        Arc::new(provider(host, page, speculative, 1).map_err(|e| format!("{id}: {e}"))?);
     let options = InventoryOptions::default()
         .with_depth(TagDepth::Names)
         .with_concurrency(CONCURRENCY);
-    let inventory = Inventory::from_config(&config)
-        .and_then(|i| i.with_options(options))
+    let inventory = Inventory::new(vec![provider])
+        .with_options(options)
         .map_err(|e| format!("{id}: cannot build the inventory: {e}"))?;
     let runtime = super::host::client_runtime()?;
     host.emulator().reset_stats();
@@ -156,19 +176,8 @@ fn measure_warm(
     page: u32,
     speculative: bool,
 ) -> Result<Run, String> {
-    let emulator = host.emulator();
-    let keys = emulator.swr_credentials();
-    let config = HuaweiConfig::new("swr-bench", scenario::SWR_REGION)
-        .with_endpoint(emulator.swr_endpoint())
-        .with_credentials(HuaweiCredentials::aksk(
-            keys.access_key.clone(),
-            keys.secret_key.clone(),
-        ))
-        .with_page_size(page)
-        .with_paging(PagingOptions::default().with_concurrency(CONCURRENCY))
-        .with_speculative_paging(speculative);
     let provider =
-        Arc::new(HuaweiProvider::new(config).map_err(|e| format!("{id}: the provider: {e}"))?);
+        Arc::new(provider(host, page, speculative, CONCURRENCY).map_err(|e| format!("{id}: {e}"))?);
     let runtime = super::host::client_runtime()?;
     let warm = provider.clone();
     runtime

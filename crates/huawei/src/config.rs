@@ -67,9 +67,13 @@ pub struct HuaweiConfig {
     /// Endpoint, page size, HTTP settings and paging limits.
     pub client: ClientOptions,
     /// Ask for the repository listing's second page (offset `page_size`) together with the
-    /// first, before its `Content-Range` says whether there is one (default `false`): saves a
-    /// round trip on accounts of more than one page, costs one request on accounts of one
-    /// ([`Capabilities::speculative_second_repository_page`](reginv_core::Capabilities)).
+    /// first, before its `Content-Range` says whether there is one (default `false`;
+    /// [`Capabilities::speculative_second_repository_page`](reginv_core::Capabilities)). Saves a
+    /// round trip on accounts of two pages (more than two still wait for the total), costs one
+    /// request on accounts of one, and only once the source's keys are proven: until a request
+    /// succeeded the client sends one at a time, so on a fresh provider (every source of
+    /// `reginv inventory`) the speculative request waits behind the first page and saves
+    /// nothing. Not a configuration key for that reason; see BENCHMARKS.md, issue 13.3.
     pub speculative_paging: bool,
 }
 

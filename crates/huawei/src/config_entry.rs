@@ -7,8 +7,7 @@
 //! `secret_key_env` (else `HUAWEICLOUD_SDK_AK` / `HUAWEICLOUD_SDK_SK`, else
 //! `~/.huaweicloud/credentials`), `project_id`, `security_token_env` (temporary keys),
 //! `token_env` (an IAM token instead of keys), `page_size` (1 to 1000, default 100),
-//! `speculative_paging` (ask for the repository listing's second page with the first, default
-//! false), `max_rps`, `allow_insecure_http`.
+//! `max_rps`, `allow_insecure_http`.
 
 use std::sync::Arc;
 
@@ -31,18 +30,11 @@ const LIMITS: PageLimits = PageLimits::new(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
 impl BackendConfig for HuaweiConfig {
     const KIND: ProviderKind = ProviderKind::HUAWEI;
 
-    /// `region`, the Huawei-only `project_id`, `security_token_env`, `token_env`,
-    /// `speculative_paging`, the client keys and the access
+    /// `region`, the Huawei-only `project_id`, `security_token_env`, `token_env`, the client keys and the access
     /// keys.
     fn keys() -> Vec<&'static str> {
         [
-            &[
-                "region",
-                "project_id",
-                "security_token_env",
-                "token_env",
-                "speculative_paging",
-            ][..],
+            &["region", "project_id", "security_token_env", "token_env"][..],
             &CLIENT_KEYS,
             &ACCESS_KEY_KEYS,
         ]
@@ -81,9 +73,6 @@ impl BackendConfig for HuaweiConfig {
         let mut config = HuaweiConfig::new(entry.name(), region);
         config.project_id = project_id;
         config.client = client;
-        if let Some(speculative) = entry.boolean("speculative_paging")? {
-            config.speculative_paging = speculative;
-        }
         Ok(config)
     }
 
@@ -166,26 +155,6 @@ pub type HuaweiFactory = BackendFactory<HuaweiConfig>;
 mod tests {
     use super::*;
     use reginv_core::ProviderFactory;
-
-    #[test]
-    fn speculative_paging_is_off_unless_the_entry_turns_it_on() {
-        let env = Environment::from_vars([("X", "Y")]);
-        let entry = ConfigEntry::new("swr", "huawei").with("region", "ap-southeast-1");
-        assert!(
-            !HuaweiConfig::from_entry(&entry, &env)
-                .unwrap()
-                .speculative_paging
-        );
-        let on = entry.clone().with("speculative_paging", true);
-        assert!(
-            HuaweiConfig::from_entry(&on, &env)
-                .unwrap()
-                .speculative_paging
-        );
-        let wrong = entry.with("speculative_paging", "yes");
-        let err = HuaweiConfig::from_entry(&wrong, &env).unwrap_err();
-        assert!(err.to_string().contains("speculative_paging"), "{err}");
-    }
 
     #[test]
     fn the_default_page_size_is_the_crates_default() {
