@@ -24,9 +24,9 @@ use tokio::time::Instant;
 
 use crate::config::{Config, Environment};
 use crate::core::{
-    paginate, Capabilities, Error, ErrorContext, ErrorKind, HttpStatsSnapshot, Registry,
-    RegistryProvider, RegistryProviderExt, Repository, RepositoryQuery, RepositoryRef, Result,
-    Source, Tag,
+    paginate, repository_paging_options, Capabilities, Error, ErrorContext, ErrorKind,
+    HttpStatsSnapshot, Registry, RegistryProvider, RegistryProviderExt, Repository,
+    RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 use crate::factory_table::ProviderFactories;
 use crate::failure::Failure;
@@ -611,7 +611,7 @@ impl SourceRun {
         let context = ErrorContext::of_source(&self.source)
             .with_operation("list_repositories")
             .with_target(registry.clone());
-        let options = self.provider.paging_options();
+        let options = repository_paging_options(&*self.provider);
         let (provider, progress, query) = (
             self.provider.clone(),
             self.progress.clone(),

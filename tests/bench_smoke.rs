@@ -114,6 +114,21 @@ fn the_harness_produces_every_row_at_a_tiny_size() {
         assert!(r.requests.unwrap() >= r.fewest_requests.unwrap(), "{id}");
         assert!(r.notes.iter().any(|n| n.contains("limit reached")), "{id}");
     }
+    // Issue 13.3's rows: SWR with and without the speculative second page, pages of 15 at
+    // this size (7, 22, 30 and 75 repositories). Complete either way (the harness verified);
+    // at most the one speculative request more on an account of one page, none on the others.
+    for prefix in ["swr-spec", "swr-spec-warm"] {
+        for (repositories, extra) in [(7, 0..=1), (22, 0..=0), (30, 0..=0), (75, 0..=0)] {
+            let off = row(&report, &format!("{prefix}-{repositories}-off"));
+            let on = row(&report, &format!("{prefix}-{repositories}-on"));
+            assert_eq!(off.requests, off.fewest_requests, "{}", off.id);
+            let (off, on) = (off.requests.unwrap(), on.requests.unwrap());
+            assert!(
+                on >= off && extra.contains(&(on - off)),
+                "{prefix}-{repositories}: {off} -> {on}"
+            );
+        }
+    }
     assert!(row(&report, "ratelimit-100").throttled_share.is_some());
     assert!(row(&report, "throttle1").slowdown.is_some());
     assert!(row(&report, "faults-20")
@@ -157,4 +172,19 @@ fn the_store_rows_at_a_tiny_size_see_every_change() {
     );
     assert!(changed.tag_requests < full.tag_requests);
     assert_eq!(same.reused as usize, 2 * settings.repositories);
+}
+
+#[test]
+fn the_speculative_rows_compute_chains_and_requests_from_the_page_arithmetic() {
+    use harness::speculative::{chain, fewest_requests, sizes};
+    // 500 / 1,500 / 2,000 / 5,000 in pages of 1,000.
+    assert_eq!(sizes(1000), vec![500, 1500, 2000, 5000]);
+    let off: Vec<u64> = sizes(1000).iter().map(|&n| chain(n, 1000, false)).collect();
+    let on: Vec<u64> = sizes(1000).iter().map(|&n| chain(n, 1000, true)).collect();
+    assert_eq!(off, vec![1, 2, 3, 3]);
+    assert_eq!(on, vec![1, 1, 2, 3]);
+    assert_eq!(fewest_requests(500, 1000, false), 1);
+    assert_eq!(fewest_requests(500, 1000, true), 2);
+    assert_eq!(fewest_requests(2000, 1000, true), 3);
+    assert_eq!(fewest_requests(1000, 1000, true), 2);
 }

@@ -208,6 +208,22 @@ fn swr_with(
     Arc::new(HuaweiProvider::new(config).unwrap())
 }
 
+/// The SWR source asking for its repository listing's second page with the first.
+fn swr_speculative(
+    server: &Hostile,
+    page_size: u32,
+    concurrency: usize,
+) -> Arc<dyn RegistryProvider> {
+    let config = HuaweiConfig::new("swr-hostile", "ap-southeast-1")
+        .with_endpoint(server.base.clone())
+        .with_credentials(HuaweiCredentials::aksk(AK, SK))
+        .with_page_size(page_size)
+        .with_http(http_config())
+        .with_paging(PagingOptions::default().with_concurrency(concurrency))
+        .with_speculative_paging(true);
+    Arc::new(HuaweiProvider::new(config).unwrap())
+}
+
 fn ncr(server: &Hostile, page_size: u32, concurrency: usize) -> Arc<dyn RegistryProvider> {
     ncr_with(server, page_size, concurrency, http_config())
 }
@@ -412,6 +428,61 @@ async fn ncr_count_above_a_null_next_fails_loudly() {
         2,
         "checked once more, then stopped"
     );
+}
+
+// 2b. SWR's speculative second page (`speculative_paging`): the same guarantees.
+
+/// The offsets the server was asked for in the repository listing, sorted.
+fn swr_offsets(server: &Hostile) -> Vec<u64> {
+    let mut offsets: Vec<u64> = server
+        .seen()
+        .iter()
+        .filter(|s| s.path.starts_with(SWR_REPOS))
+        .filter_map(|s| s.number("offset"))
+        .collect();
+    offsets.sort_unstable();
+    offsets
+}
+
+#[tokio::test]
+async fn swr_speculative_paging_keeps_every_guarantee() {
+    for concurrency in [1, 4] {
+        // Three pages: the speculative request is page 2, asked once.
+        let server = Hostile::start(swr_listing(250, 1000, Some(250))).await;
+        let report = inventory(swr_speculative(&server, 100, concurrency)).await;
+        assert_complete(&report, 250);
+        assert_eq!(swr_offsets(&server), vec![0, 100, 200], "c{concurrency}");
+
+        // One page: at most one request more than without speculation (none when the first
+        // page's answer came before the speculative request was sent: it is then aborted).
+        let server = Hostile::start(swr_listing(60, 1000, Some(60))).await;
+        let report = inventory(swr_speculative(&server, 100, concurrency)).await;
+        assert_complete(&report, 60);
+        let offsets = swr_offsets(&server);
+        assert!(
+            offsets == [0] || offsets == [0, 100],
+            "c{concurrency}: {offsets:?}"
+        );
+
+        // Short pages (50 of 100 sent): the speculative page is not the next one; nothing lost.
+        let server = Hostile::start(swr_listing(250, 50, Some(250))).await;
+        let report = inventory(swr_speculative(&server, 100, concurrency)).await;
+        assert_complete(&report, 250);
+
+        // A total on a page boundary below the real count: the speculative page is the page
+        // that finds the rest, and the listing fails as it does without speculation.
+        let server = Hostile::start(swr_listing(300, 1000, Some(100))).await;
+        let report = inventory(swr_speculative(&server, 100, concurrency)).await;
+        assert_incomplete(&report, 100, "more than the 100 it announced");
+
+        // A server that ignores the offset: the speculative page repeats the first.
+        let server = Hostile::start(|_: &Seen| {
+            json_reply(swr_repos(0..100)).with_header("content-range", "0-99/100000")
+        })
+        .await;
+        let report = inventory(swr_speculative(&server, 100, concurrency)).await;
+        assert_incomplete(&report, 100, "same item");
+    }
 }
 
 // 3. A server that ignores offset / page.

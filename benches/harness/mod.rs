@@ -9,6 +9,8 @@
 //! - the same inventories one request at a time with the vendor SDKs' page sizes;
 //! - issue 13's rows ([`adaptive`]): only `--concurrency`, a rate-limited server, injected
 //!   faults, 1% throttling;
+//! - issue 13.3's rows ([`speculative`]): SWR's listing with and without its speculative second
+//!   page, in the same run;
 //! - the `reginv` binary's peak RSS streaming ndjson ([`memory`]);
 //! - decoding one page of each vendor ([`decode`]);
 //! - the snapshot store's write throughput and incremental runs ([`store`], a table of its own).
@@ -28,6 +30,7 @@ pub mod memory;
 pub mod report;
 pub mod scenario;
 pub mod settings;
+pub mod speculative;
 pub mod store;
 pub mod timeline;
 
@@ -84,6 +87,7 @@ pub fn run(settings: &Settings) -> Result<Report, String> {
         host.stop();
     }
     rows.extend(adaptive::adaptive_rows(settings)?);
+    rows.extend(speculative::speculative_rows(settings)?);
     rows.extend(memory::memory_rows(settings)?);
     rows.extend(decode::decode_rows(settings)?);
     Ok(Report {

@@ -58,6 +58,7 @@ pub use http::{
 pub use model::{Extra, Platform, ProviderKind, Registry, Repository, Source, Tag};
 pub use paging::{paginate, Cursor, Page, PageSize, PagingOptions};
 pub use provider::{
-    Capabilities, RegistryProvider, RegistryProviderExt, RepositoryQuery, RepositoryRef,
+    repository_paging_options, Capabilities, RegistryProvider, RegistryProviderExt,
+    RepositoryQuery, RepositoryRef,
 };
 pub use retry::{with_retry_wait_hook, RetryBudget, RetryPolicy, RetryWaitHook};

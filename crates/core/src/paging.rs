@@ -12,6 +12,13 @@
 //! items arrived (and where the wire leaves room for doubt, a full last page or a `next` that
 //! disagrees with the total, one more page was asked for and came back empty); without a total,
 //! the provider's own end of the listing was reached.
+//!
+//! A listing may ask for its second page together with the first
+//! ([`PagingOptions::speculative_next`]), before the first page's answer says whether there is
+//! one: saved a round trip when there is, one request when there is not. That page is used only
+//! where the loop would have asked for exactly that cursor next, and then passes every check a
+//! page fetched afterwards would; otherwise it is dropped unread, so it never counts as proof of
+//! completeness, nor against it.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -19,6 +26,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use futures::future::FutureExt;
 use futures::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, ErrorContext, ErrorKind, Result};
@@ -263,6 +271,13 @@ pub struct PagingOptions {
     /// 2,000), so that memory does not grow with large pages: with pages of 1,000 at most two
     /// are in flight, with pages of 100 up to `concurrency`. At least one page always is.
     pub read_ahead_items: u32,
+    /// A cursor asked for together with the first page, before the first page's answer
+    /// (default `None`): the cursor of the second page, for a listing whose total comes only
+    /// with the first page. Set per listing by its caller (the repository listing of a provider
+    /// with [`Capabilities::speculative_second_repository_page`](crate::Capabilities)), not for
+    /// every listing of a provider: each listing of one page pays one request for it. See
+    /// [`paginate`].
+    pub speculative_next: Option<Cursor>,
 }
 
 impl Default for PagingOptions {
@@ -272,6 +287,7 @@ impl Default for PagingOptions {
             max_total: MAX_PLAUSIBLE_TOTAL,
             concurrency: 1,
             read_ahead_items: 2_000,
+            speculative_next: None,
         }
     }
 }
@@ -288,6 +304,13 @@ impl PagingOptions {
     /// The same options with `concurrency` pages in flight (at least 1).
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// The same options asking for page `cursor` together with the first
+    /// ([`speculative_next`](PagingOptions::speculative_next)).
+    pub fn with_speculative_next(mut self, cursor: Cursor) -> Self {
+        self.speculative_next = Some(cursor);
         self
     }
 
@@ -398,6 +421,45 @@ impl PageSize {
     }
 }
 
+/// A page asked for before the listing knew whether it needs it
+/// ([`PagingOptions::speculative_next`]): its cursor and the task fetching it, aborted when
+/// dropped unused.
+struct Speculative<T> {
+    cursor: Cursor,
+    task: tokio::task::JoinHandle<Result<Page<T>>>,
+}
+
+impl<T> Drop for Speculative<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl<T: Send + 'static> Speculative<T> {
+    /// Starts fetching `cursor` now; outside a Tokio runtime nothing is asked ahead (`None`).
+    fn start<F, Fut>(fetch: &F, cursor: Cursor) -> Option<Self>
+    where
+        F: Fn(Option<Cursor>) -> Fut,
+        Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let task = runtime.spawn(fetch(Some(cursor.clone())));
+        Some(Speculative { cursor, task })
+    }
+
+    /// The page, once it arrived (a fetch error is the page's error).
+    async fn page(mut self) -> Result<Page<T>> {
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => Err(Error::new(
+                ErrorKind::Network,
+                "the request was cancelled (the runtime is shutting down)",
+            )),
+        }
+    }
+}
+
 /// Where the page loop is.
 enum Phase<T> {
     /// The first page is next.
@@ -425,6 +487,8 @@ struct PageLoop<T, F> {
     first_items: (Option<T>, Option<T>),
     options: PagingOptions,
     context: ErrorContext,
+    /// The page asked for with the first one, until the loop uses or drops it.
+    speculative: Option<Speculative<T>>,
 }
 
 /// What one step of the page loop yields.
@@ -576,6 +640,18 @@ impl<T: Clone + PartialEq, F> PageLoop<T, F> {
         }
     }
 
+    /// Keeps the speculative page only if the loop goes on with exactly its cursor, and drops
+    /// it (aborting its request if still in flight) otherwise: unused, it is never read.
+    fn settle_speculative(&mut self) {
+        let next = match &self.phase {
+            Phase::Sequential(cursor) => Some(cursor),
+            _ => None,
+        };
+        if self.speculative.as_ref().map(|s| &s.cursor) != next {
+            self.speculative = None;
+        }
+    }
+
     /// Moves to page `next` (or ends on `None`), unless it repeats a cursor or passes the cap.
     fn go_to(&mut self, next: Option<Cursor>) -> Option<Error> {
         match next {
@@ -624,6 +700,12 @@ impl<T: Clone + PartialEq, F> PageLoop<T, F> {
 /// items arrived; where a page and the total disagree about the end (a full page that reaches
 /// the total, or no `next` before the total), one more page is asked for, which must come back
 /// empty (or, before the total, goes on with the listing).
+///
+/// With [`PagingOptions::speculative_next`] (and on a Tokio runtime), that cursor is fetched
+/// together with the first page. It stands in for the fetch of the same cursor if that is the
+/// page the loop asks for next (the first of the remaining pages, the page after a first page
+/// without a total, or the one more page above), checked like any other page; otherwise it is
+/// dropped unread and its request aborted if still in flight.
 pub fn paginate<T, F, Fut>(
     context: ErrorContext,
     options: PagingOptions,
@@ -643,29 +725,48 @@ where
         first_items: (None, None),
         options,
         context,
+        speculative: None,
     };
     stream::unfold(state, |mut st| async move {
         match std::mem::replace(&mut st.phase, Phase::Done) {
             Phase::Done => None,
             Phase::First => {
+                if let Some(cursor) = st.options.speculative_next.clone() {
+                    st.speculative = Speculative::start(&*st.fetch, cursor);
+                }
                 let (mut out, page, received) = match st.receive((st.fetch)(None).await) {
                     Ok(received) => received,
-                    Err(last) => return Some((last, st)),
+                    Err(last) => {
+                        st.speculative = None;
+                        return Some((last, st));
+                    }
                 };
                 let remaining = page.remaining_cursors();
                 let left = remaining.count_left();
                 // The cap first, before a single cursor is made.
                 let needed = st.pages.saturating_add(left);
                 if needed > st.options.max_pages {
+                    st.speculative = None;
                     out.push(Err(st.cap_error(needed)));
                     return Some((out, st));
                 }
                 let full = received >= u64::from(page.cursor.page_size());
                 if st.options.concurrency > 1 && left > 0 && full {
+                    let mut remaining = remaining;
+                    // The speculative page, when it is the first of the remaining ones.
+                    let ahead = match (st.speculative.take(), remaining.clone().next()) {
+                        (Some(spec), Some(first)) if spec.cursor == first => {
+                            remaining.next();
+                            Some(spec.page().boxed())
+                        }
+                        _ => None,
+                    };
                     let fetch = st.fetch.clone();
                     let in_flight = st.options.pages_in_flight(page.cursor.page_size());
-                    let pages = stream::iter(remaining)
-                        .map(move |cursor| fetch(Some(cursor)))
+                    let pages = stream::iter(ahead)
+                        .chain(
+                            stream::iter(remaining).map(move |cursor| fetch(Some(cursor)).boxed()),
+                        )
                         .buffered(in_flight)
                         .boxed();
                     // Started now, not when the consumer is done with this page's items.
@@ -674,6 +775,7 @@ where
                 } else if let Some(err) = st.follow(&page, received) {
                     out.push(Err(err));
                 }
+                st.settle_speculative();
                 Some((out, st))
             }
             Phase::Parallel { mut pages, left } => {
@@ -702,7 +804,11 @@ where
                 Some((out, st))
             }
             Phase::Sequential(cursor) => {
-                let (mut out, page, received) = match st.receive((st.fetch)(Some(cursor)).await) {
+                let fetched = match st.speculative.take().filter(|s| s.cursor == cursor) {
+                    Some(spec) => spec.page().await,
+                    None => (st.fetch)(Some(cursor)).await,
+                };
+                let (mut out, page, received) = match st.receive(fetched) {
                     Ok(received) => received,
                     Err(last) => return Some((last, st)),
                 };
@@ -1512,5 +1618,299 @@ mod tests {
         assert_eq!(remaining.count_left(), u64::MAX / 2);
         let first: Vec<Cursor> = remaining.take(2).collect();
         assert_eq!(first, vec![page_cursor(2), page_cursor(3)]);
+    }
+
+    /// An offset server of `items` in pages of `size` announcing `total`, recording every
+    /// cursor asked for (`None` is the first page).
+    fn recording_server(
+        items: Vec<u32>,
+        size: u32,
+        total: Option<u64>,
+        asked: Arc<std::sync::Mutex<Vec<Option<Cursor>>>>,
+    ) -> impl Fn(Option<Cursor>) -> futures::future::Ready<Result<Page<u32>>> + Send + Sync + 'static
+    {
+        move |cursor| {
+            asked.lock().unwrap().push(cursor.clone());
+            let cursor = cursor.unwrap_or(Cursor::Offset {
+                offset: 0,
+                limit: size,
+            });
+            let (offset, limit) = match cursor {
+                Cursor::Offset { offset, limit } => (offset as usize, limit as usize),
+                ref other => panic!("an offset server got {other}"),
+            };
+            let chunk: Vec<u32> = items.iter().skip(offset).take(limit).copied().collect();
+            let next =
+                (offset + chunk.len() < items.len()).then(|| cursor.after(chunk.len() as u64));
+            futures::future::ready(Ok(Page::new(chunk, cursor, next, total)))
+        }
+    }
+
+    fn offset(offset: u64, limit: u32) -> Cursor {
+        Cursor::Offset { offset, limit }
+    }
+
+    /// The cursors asked for, the first page (`None`) first, then in offset order.
+    fn asked_sorted(asked: &std::sync::Mutex<Vec<Option<Cursor>>>) -> Vec<Option<Cursor>> {
+        let mut asked = asked.lock().unwrap().clone();
+        asked.sort_by_key(|c| {
+            c.as_ref()
+                .map_or((0, 0), |c| (c.first_item() + 1, c.page_size()))
+        });
+        asked
+    }
+
+    #[tokio::test]
+    async fn the_speculative_page_stands_in_for_the_second_page() {
+        // With a total (parallel and one page after another) and without one.
+        for (total, concurrency) in [(Some(5), 4), (Some(5), 1), (None, 4), (None, 1)] {
+            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(2, 2)),
+                recording_server((1..=5).collect(), 2, total, asked.clone()),
+            );
+            let (items, err) = collect(s).await;
+            assert!(err.is_none(), "{total:?} c{concurrency}: {err:?}");
+            assert_eq!(
+                items,
+                (1..=5).collect::<Vec<_>>(),
+                "{total:?} c{concurrency}"
+            );
+            // Offset 2 once: the speculative request is the second page, not an extra one.
+            let expected = vec![None, Some(offset(2, 2)), Some(offset(4, 2))];
+            assert_eq!(asked_sorted(&asked), expected, "{total:?} c{concurrency}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_of_one_page_pays_one_request_for_the_speculative_page() {
+        for concurrency in [1, 4] {
+            // A short first page with its total: complete at once, the speculative page unused.
+            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(3, 3)),
+                recording_server(vec![1, 2], 3, Some(2), asked.clone()),
+            );
+            let (items, err) = collect(s).await;
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(items, vec![1, 2]);
+            assert_eq!(asked_sorted(&asked), vec![None, Some(offset(3, 3))]);
+
+            // A full first page reaching its total: the speculative page is the one more page
+            // the loop asks for, so it costs nothing extra.
+            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(3, 3)),
+                recording_server(vec![1, 2, 3], 3, Some(3), asked.clone()),
+            );
+            let (items, err) = collect(s).await;
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(items, vec![1, 2, 3]);
+            assert_eq!(asked_sorted(&asked), vec![None, Some(offset(3, 3))]);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unused_speculative_page_is_never_read() {
+        // The first page is short of its limit and announces 2 items: complete. The speculative
+        // page contradicts it (3 more items at offset 3) but is not the page the loop needs:
+        // dropped unread, exactly as if it had never been asked for.
+        let speculative_answer = |cursor: Option<Cursor>| {
+            let cursor = cursor.unwrap_or(offset(0, 3));
+            let items = if cursor.first_item() == 0 {
+                vec![1, 2]
+            } else {
+                vec![7, 8, 9]
+            };
+            futures::future::ready(Ok(Page::new(items, cursor, None, Some(2))))
+        };
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_speculative_next(offset(3, 3)),
+            speculative_answer,
+        );
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, vec![1, 2]);
+
+        // A first page whose size differs from the speculative cursor's (a negotiated page
+        // size): the speculative page is not the next page, the loop asks for its own.
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default()
+                .with_concurrency(4)
+                .with_speculative_next(offset(4, 4)),
+            recording_server((1..=5).collect(), 2, Some(5), asked.clone()),
+        );
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, (1..=5).collect::<Vec<_>>());
+        assert_eq!(
+            asked_sorted(&asked),
+            vec![
+                None,
+                Some(offset(2, 2)),
+                Some(offset(4, 2)),
+                Some(offset(4, 4))
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_speculative_page_that_contradicts_the_total_is_caught() {
+        for concurrency in [1, 4] {
+            // The total (2) lands on the first page's end, the real count is 4: the speculative
+            // page is the one more page, and it brings items.
+            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(2, 2)),
+                recording_server((1..=4).collect(), 2, Some(2), asked.clone()),
+            );
+            let (items, err) = collect(s).await;
+            assert_eq!(items, vec![1, 2]);
+            let err = err.expect("a total below the real count must fail the listing");
+            assert_eq!(err.kind(), ErrorKind::Protocol);
+            assert!(err.to_string().contains("more than the 2"), "{err}");
+
+            // Total 3, and the speculative page brings 2 more: over-delivery.
+            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(2, 2)),
+                recording_server((1..=4).collect(), 2, Some(3), asked.clone()),
+            );
+            let (_, err) = collect(s).await;
+            let err = err.expect("over-delivery");
+            assert!(err.to_string().contains("more than the 3"), "{err}");
+
+            // A server that ignores the offset: the speculative page repeats the first.
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(2, 2)),
+                |cursor: Option<Cursor>| {
+                    let cursor = cursor.unwrap_or(offset(0, 2));
+                    let next = Some(cursor.following());
+                    futures::future::ready(Ok(Page::new(vec![1, 2], cursor, next, Some(100))))
+                },
+            );
+            let (items, err) = collect(s).await;
+            assert_eq!(items, vec![1, 2]);
+            assert!(err.expect("repeat").to_string().contains("same item"));
+
+            // The speculative page fails: its error is the listing's, as a later fetch's was.
+            let s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(concurrency)
+                    .with_speculative_next(offset(2, 2)),
+                |cursor: Option<Cursor>| {
+                    let page = match cursor {
+                        None => Ok(Page::new(
+                            vec![1, 2],
+                            offset(0, 2),
+                            Some(offset(2, 2)),
+                            Some(4),
+                        )),
+                        Some(_) => Err(Error::from_status(500, "boom")),
+                    };
+                    futures::future::ready(page)
+                },
+            );
+            let (items, err) = collect(s).await;
+            assert_eq!(items, vec![1, 2]);
+            assert_eq!(err.expect("error").kind(), ErrorKind::Server);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_speculative_page_saves_a_round_trip_on_two_pages_only() {
+        // Pages of 2 taking 10 ms each (paused clock). 3 items: the first page, then page 2
+        // once the total is known; with speculation both at once. 4 items: the same, plus the
+        // one more page a full last page reaching the total needs. 7 items: pages 3 and 4 wait
+        // for the first page's total either way, so speculation saves nothing.
+        for (items, speculative, round_trips) in [
+            (3, false, 2u32),
+            (3, true, 1),
+            (4, false, 3),
+            (4, true, 2),
+            (7, false, 2),
+            (7, true, 2),
+        ] {
+            let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let mut options = PagingOptions::default().with_concurrency(4);
+            if speculative {
+                options = options.with_speculative_next(page_cursor(2));
+            }
+            let started = tokio::time::Instant::now();
+            let s = paginate(
+                ErrorContext::default(),
+                options,
+                slow_server((1..=items).collect(), vec![], in_flight, peak),
+            );
+            let listed: Vec<u32> = s.try_collect().await.unwrap();
+            assert_eq!(listed, (1..=items).collect::<Vec<_>>());
+            let elapsed = started.elapsed();
+            let round_trip = std::time::Duration::from_millis(10);
+            assert!(
+                elapsed >= round_trip * round_trips && elapsed < round_trip * (round_trips + 1),
+                "{items} items, speculative {speculative}: {elapsed:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unused_speculative_request_is_aborted_not_awaited() {
+        /// Counts its drops: a speculative fetch dropped is one that was aborted.
+        struct Dropped(Arc<AtomicUsize>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let counter = dropped.clone();
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default().with_speculative_next(page_cursor(2)),
+            move |cursor: Option<Cursor>| {
+                let guard = Dropped(counter.clone());
+                async move {
+                    let cursor = cursor.unwrap_or(page_cursor(1));
+                    if cursor != page_cursor(1) {
+                        // A server that never answers the speculative request.
+                        futures::future::pending::<()>().await;
+                    }
+                    drop(guard);
+                    Ok(Page::new(vec![1], cursor, None, Some(1)))
+                }
+                .boxed()
+            },
+        );
+        // One short page with its total: complete without waiting for the speculative page.
+        let (items, err) = collect(s).await;
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(items, vec![1]);
+        // The first page's guard, and the speculative one's, dropped by the abort.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(dropped.load(Ordering::SeqCst), 2);
     }
 }

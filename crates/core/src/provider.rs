@@ -136,6 +136,13 @@ pub struct Capabilities {
     pub repository_listing_has_tag_names: bool,
     /// `name_contains` is applied by the server.
     pub filters_names_server_side: bool,
+    /// Ask for the repository listing's second page together with the first
+    /// ([`PagingOptions::speculative_next`]): the listing pages by [`Cursor::Offset`] of
+    /// [`page_size`](RegistryProvider::page_size) items and announces its total only with the
+    /// first page, so the second page would otherwise wait a round trip for it. Saves that
+    /// round trip on listings of more than one page, costs one request on listings of one
+    /// (see [`repository_paging_options`]).
+    pub speculative_second_repository_page: bool,
 }
 
 /// A container registry API, answering one page at a time.
@@ -208,6 +215,24 @@ fn context(source: &Source, operation: &str, target: Option<String>) -> ErrorCon
         .with_target(target)
 }
 
+/// The paging options of a repository listing of `provider`: its
+/// [`paging_options`](RegistryProvider::paging_options), asking for the second page (offset
+/// `page_size`) together with the first when the provider has
+/// [`Capabilities::speculative_second_repository_page`] and says its page size.
+pub fn repository_paging_options<P: RegistryProvider + ?Sized>(provider: &P) -> PagingOptions {
+    let options = provider.paging_options();
+    if !provider.capabilities().speculative_second_repository_page {
+        return options;
+    }
+    match provider.page_size() {
+        Some(size) if size > 0 => options.with_speculative_next(Cursor::Offset {
+            offset: u64::from(size),
+            limit: size,
+        }),
+        _ => options,
+    }
+}
+
 /// Streams over every page, for any provider. Implemented for `Arc<P>` where
 /// `P: RegistryProvider` (sized or `dyn`), so every backend gets it for free.
 pub trait RegistryProviderExt {
@@ -259,7 +284,7 @@ impl<P: RegistryProvider + ?Sized> RegistryProviderExt for Arc<P> {
             query.registry.clone(),
         );
         let query = Arc::new(query);
-        paginate(ctx, provider.paging_options(), move |cursor| {
+        paginate(ctx, repository_paging_options(&*provider), move |cursor| {
             let provider = provider.clone();
             let query = query.clone();
             async move { provider.repositories_page(&query, cursor).await }

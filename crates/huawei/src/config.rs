@@ -66,6 +66,15 @@ pub struct HuaweiConfig {
     pub environment: Environment,
     /// Endpoint, page size, HTTP settings and paging limits.
     pub client: ClientOptions,
+    /// Ask for the repository listing's second page (offset `page_size`) together with the
+    /// first, before its `Content-Range` says whether there is one (default `false`;
+    /// [`Capabilities::speculative_second_repository_page`](reginv_core::Capabilities)). Saves a
+    /// round trip on accounts of two pages (more than two still wait for the total), costs one
+    /// request on accounts of one, and only once the source's keys are proven: until a request
+    /// succeeded the client sends one at a time, so on a fresh provider (every source of
+    /// `reginv inventory`) the speculative request waits behind the first page and saves
+    /// nothing. Not a configuration key for that reason; see BENCHMARKS.md, issue 13.3.
+    pub speculative_paging: bool,
 }
 
 client_options_builders!(HuaweiConfig, client);
@@ -80,7 +89,15 @@ impl HuaweiConfig {
             project_id: None,
             environment: Environment::process(),
             client: ClientOptions::new(DEFAULT_PAGE_SIZE),
+            speculative_paging: false,
         }
+    }
+
+    /// Asks for the repository listing's second page together with the first, or not
+    /// ([`speculative_paging`](HuaweiConfig::speculative_paging)).
+    pub fn with_speculative_paging(mut self, speculative: bool) -> Self {
+        self.speculative_paging = speculative;
+        self
     }
 
     /// Sets explicit credentials.

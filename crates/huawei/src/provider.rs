@@ -47,6 +47,7 @@ const CONTENT_RANGE: &str = "content-range";
 pub struct HuaweiProvider {
     core: ProviderCore,
     base: Url,
+    speculative_paging: bool,
 }
 
 /// One raw page of a listing as the server sent it.
@@ -87,7 +88,11 @@ impl HuaweiProvider {
             client.http.credentials_source = Some(resolved.origin.to_string());
         }
         let core = ProviderCore::new(source, &client, Arc::new(signer), Arc::new(SwrErrorDecoder))?;
-        Ok(HuaweiProvider { core, base })
+        Ok(HuaweiProvider {
+            core,
+            base,
+            speculative_paging: config.speculative_paging,
+        })
     }
 
     /// Every namespace (organization) the credentials can see: `GET /v2/manage/namespaces`.
@@ -346,6 +351,7 @@ impl RegistryProvider for HuaweiProvider {
         caps.lists_repositories_across_registries = true;
         caps.repository_listing_has_tag_names = true;
         caps.filters_names_server_side = true;
+        caps.speculative_second_repository_page = self.speculative_paging;
         caps
     }
 
