@@ -467,7 +467,8 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
 
 /// How many of a source's latest repositories are remembered to drop a shifting listing's
 /// repeats: more than the pages that can be in flight across its registries hold, and a fixed
-/// amount of memory (about 2 MB) however large the account.
+/// amount of memory however large the account (a 16-byte fingerprint each, under 1 MB in all;
+/// see [`RecentSet`]).
 const RECENT_REPOSITORIES: usize = 16_384;
 
 /// A source's repositories (filtered, with a shifting listing's repeats dropped, with tags) and
@@ -481,7 +482,7 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
         .filter_map(move |listed| {
             let keep = match &listed {
                 Listed::Item(Ok(repo)) => {
-                    let keep = matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo));
+                    let keep = matcher.accepts(repo) && seen.insert(&RepositoryRef::from(repo));
                     if !keep {
                         progress.skipped();
                     }
