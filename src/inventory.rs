@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use crate::config::{Config, Environment};
 use crate::core::{
     paginate, repository_paging_options, Capabilities, Error, ErrorContext, ErrorKind,
-    HttpStatsSnapshot, Registry, RegistryProvider, RegistryProviderExt, Repository,
+    HttpStatsSnapshot, PagingOptions, Registry, RegistryProvider, RegistryProviderExt, Repository,
     RepositoryQuery, RepositoryRef, Result, Source, Tag,
 };
 use crate::factory_table::ProviderFactories;
@@ -467,7 +467,8 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
 
 /// How many of a source's latest repositories are remembered to drop a shifting listing's
 /// repeats: more than the pages that can be in flight across its registries hold, and a fixed
-/// amount of memory (about 2 MB) however large the account.
+/// amount of memory however large the account (a 16-byte fingerprint each, under 1 MB in all;
+/// see [`RecentSet`]).
 const RECENT_REPOSITORIES: usize = 16_384;
 
 /// A source's repositories (filtered, with a shifting listing's repeats dropped, with tags) and
@@ -481,7 +482,7 @@ fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
         .filter_map(move |listed| {
             let keep = match &listed {
                 Listed::Item(Ok(repo)) => {
-                    let keep = matcher.accepts(repo) && seen.insert(RepositoryRef::from(repo));
+                    let keep = matcher.accepts(repo) && seen.insert(&RepositoryRef::from(repo));
                     if !keep {
                         progress.skipped();
                     }
@@ -611,7 +612,7 @@ impl SourceRun {
         let context = ErrorContext::of_source(&self.source)
             .with_operation("list_repositories")
             .with_target(registry.clone());
-        let options = repository_paging_options(&*self.provider);
+        let options = self.listing_paging_options();
         let (provider, progress, query) = (
             self.provider.clone(),
             self.progress.clone(),
@@ -635,6 +636,47 @@ impl SourceRun {
             item.map_err(|err| Box::new(this.failure("list_repositories", registry.clone(), &err)))
         })
         .boxed()
+    }
+
+    /// Whether every listed repository costs requests of its own before it is reported: its
+    /// tags at `full` depth, or at `names` from a provider whose listing does not carry them,
+    /// or its details. Not in an incremental run, where most repositories' tags come from the
+    /// store without a request.
+    fn repositories_cost_requests(&self) -> bool {
+        if self.reuse.is_some() {
+            return false;
+        }
+        self.details
+            || match self.depth {
+                TagDepth::None => false,
+                TagDepth::Names => !self.capabilities.repository_listing_has_tag_names,
+                TagDepth::Full => true,
+            }
+    }
+
+    /// The paging options of the repository listings: the provider's, with the read-ahead
+    /// sized to the depth.
+    ///
+    /// Where every repository costs requests of its own
+    /// ([`repositories_cost_requests`](Self::repositories_cost_requests)), the fan-out sets the
+    /// pace, not the listing: it works on at most `fanout` repositories at once and, with a
+    /// request per repository, takes in at most half of that per round trip (the source's
+    /// requests in flight are half the fan-out). Pages fetched further ahead would only wait,
+    /// in memory that grew with the account up to the provider's read-ahead (2,000 repositories
+    /// per listing, and NCR lists each registry on its own). So the pages in flight hold at
+    /// most `fanout` repositories (at least one page is always in flight): the listing still
+    /// brings at least `fanout` repositories per round trip, twice what the fan-out can take,
+    /// plus the page waiting for the consumer and the one being consumed. Where repositories
+    /// cost no request (`none`, SWR's `names`, an incremental run), the consumer is as fast as
+    /// the listing and the provider's read-ahead stays.
+    fn listing_paging_options(&self) -> PagingOptions {
+        let options = repository_paging_options(&*self.provider);
+        if !self.repositories_cost_requests() {
+            return options;
+        }
+        let fanout = u32::try_from(self.fanout).unwrap_or(u32::MAX);
+        let items = options.read_ahead_items.min(fanout);
+        options.with_read_ahead_items(items)
     }
 
     /// The events for one repository: the repository with its tags at the requested depth,

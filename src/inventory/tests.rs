@@ -1335,3 +1335,109 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     assert_eq!(limit as usize, crate::adaptive::INITIAL_LIMIT);
     assert!(report.complete);
 }
+
+// ----- issue 13.4: the listing's read-ahead sized to the depth ------------------------------
+
+/// Never asked: an incremental run's store, for the options test below.
+#[derive(Debug)]
+struct NoReuse;
+
+#[async_trait]
+impl TagReuse for NoReuse {
+    async fn tags(&self, _repo: &Repository, _depth: TagDepth) -> Option<Vec<Tag>> {
+        None
+    }
+}
+
+/// The source run `Inventory::indexed_events` would make for a provider of `caps` at `depth`,
+/// with a per-source cap of `per_source`.
+fn source_run(
+    caps: Capabilities,
+    depth: TagDepth,
+    details: bool,
+    reuse: Option<Arc<dyn TagReuse>>,
+    per_source: usize,
+) -> SourceRun {
+    let source = source("s", ProviderKind::NCP);
+    let provider = LimitedProvider::new(
+        Arc::new(base_mock(&source, caps)),
+        Arc::new(Semaphore::new(per_source)),
+        per_source,
+    );
+    SourceRun {
+        provider: Arc::new(provider),
+        source: source.clone(),
+        capabilities: caps,
+        depth,
+        details,
+        registry_rows: false,
+        fanout: per_source * 2,
+        matcher: Arc::new(RepositoryMatcher::everything()),
+        reuse,
+        reused: AtomicU64::new(0),
+        progress: InventoryProgress::new([&source]).start(0),
+    }
+}
+
+#[tokio::test]
+async fn listings_read_ahead_by_the_fanout_where_each_repository_costs_requests() {
+    let default = PagingOptions::default().read_ahead_items;
+    let reuse: Arc<dyn TagReuse> = Arc::new(NoReuse);
+    for (caps, depth, details, reuse, expected) in [
+        // A request (or more) per repository: the fan-out of 2 x 16 sets the pace.
+        (ncr_caps(), TagDepth::Full, false, None, 32),
+        (swr_caps(), TagDepth::Full, false, None, 32),
+        (ncr_caps(), TagDepth::Names, false, None, 32),
+        (swr_caps(), TagDepth::None, true, None, 32),
+        // The listing itself is all there is to wait for: the provider's read-ahead.
+        (ncr_caps(), TagDepth::None, false, None, default),
+        (swr_caps(), TagDepth::Names, false, None, default),
+        // An incremental run takes most tags from the store, without a request.
+        (
+            ncr_caps(),
+            TagDepth::Full,
+            false,
+            Some(reuse.clone()),
+            default,
+        ),
+    ] {
+        let run = source_run(caps, depth, details, reuse, 16);
+        let options = run.listing_paging_options();
+        assert_eq!(
+            options.read_ahead_items, expected,
+            "{depth} details={details}"
+        );
+        // Everything else is the provider's (through the limiter).
+        assert_eq!(options.concurrency, 16);
+        assert_eq!(options.max_pages, PagingOptions::default().max_pages);
+        // The pages in flight hold no more than that, but there is always one.
+        for page in [10, 100, 1000] {
+            assert_eq!(
+                options.pages_in_flight(page),
+                (expected / page).clamp(1, 16) as usize,
+                "{depth}: pages of {page}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_full_listing_with_a_small_read_ahead_is_still_complete() {
+    // 3 registries x 12 repositories in pages of 2, at full depth with a fan-out of 4: the
+    // read-ahead of 4 items keeps two pages in flight per listing, and nothing is lost.
+    let catalog = wide_catalog("s");
+    let inv = Inventory::new(vec![Arc::new(serving(&catalog, ncr_caps()))])
+        .with_options(
+            InventoryOptions::new()
+                .with_depth(TagDepth::Full)
+                .with_per_source_concurrency(2),
+        )
+        .unwrap();
+    let report = inv.collect().await;
+    assert!(report.complete, "{:?}", report.errors);
+    assert_eq!(report.repositories.len(), 36);
+    assert!(report
+        .repositories
+        .iter()
+        .all(|r| r.tags.as_ref().is_some_and(|t| !t.is_empty())));
+}

@@ -314,6 +314,14 @@ impl PagingOptions {
         self
     }
 
+    /// The same options with pages fetched ahead of the consumer holding at most `items` items
+    /// together ([`read_ahead_items`](Self::read_ahead_items); at least one page always is in
+    /// flight, whatever its size).
+    pub fn with_read_ahead_items(mut self, items: u32) -> Self {
+        self.read_ahead_items = items;
+        self
+    }
+
     /// How many pages of `page_size` items may be in flight: `concurrency`, fewer when their
     /// items would exceed `read_ahead_items`, and at least 1.
     pub fn pages_in_flight(&self, page_size: u32) -> usize {
@@ -1160,6 +1168,12 @@ mod tests {
         assert_eq!(options.pages_in_flight(5000), 1);
         assert_eq!(options.pages_in_flight(0), 8);
         assert_eq!(PagingOptions::default().pages_in_flight(10), 1);
+        // A read-ahead smaller than a page still lets one page be in flight.
+        let options = options.with_read_ahead_items(64);
+        assert_eq!(options.pages_in_flight(10), 6);
+        assert_eq!(options.pages_in_flight(100), 1);
+        assert_eq!(options.pages_in_flight(1000), 1);
+        assert_eq!(options.with_read_ahead_items(0).pages_in_flight(100), 1);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1180,6 +1194,44 @@ mod tests {
         );
         let rest: Vec<u32> = s.try_collect().await.unwrap();
         assert_eq!(rest, (2..=10).collect::<Vec<_>>());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_small_read_ahead_bounds_the_pages_fetched_ahead_of_an_idle_consumer() {
+        for (read_ahead, most_calls) in [(2, 3), (2_000, 1 + 8 + 2)] {
+            let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let counter = calls.clone();
+            let server = slow_server((1..=100).collect(), vec![], in_flight, peak.clone());
+            let mut s = paginate(
+                ErrorContext::default(),
+                PagingOptions::default()
+                    .with_concurrency(8)
+                    .with_read_ahead_items(read_ahead),
+                move |cursor| {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    server(cursor)
+                },
+            );
+            // Take one item of the first page, then leave the stream alone long enough for
+            // every page that may be fetched ahead to arrive.
+            assert_eq!(s.next().await.unwrap().unwrap(), 1);
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let ahead = calls.load(Ordering::SeqCst);
+            // The first page; the pages in flight (1 with room for 2 items, 8 without); one
+            // waiting for the consumer and one waiting to be handed over.
+            assert!(
+                ahead <= most_calls,
+                "read-ahead {read_ahead}: {ahead} pages"
+            );
+            if read_ahead == 2 {
+                assert_eq!(peak.load(Ordering::SeqCst), 1);
+            } else {
+                assert!(ahead > 3, "the default read-ahead fetches more: {ahead}");
+            }
+            let rest: Vec<u32> = s.try_collect().await.unwrap();
+            assert_eq!(rest, (2..=100).collect::<Vec<_>>(), "nothing lost");
+        }
     }
 
     #[tokio::test(start_paused = true)]
