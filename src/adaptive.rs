@@ -27,9 +27,9 @@
 //! the first of them, the source is also
 //! **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times the rate of
 //! attempts it did not throttle since the first throttled one: the rate a throttling server
-//! admits, whatever it is sent (within a round trip of the first throttled attempt, when that
-//! cannot be measured yet, to no less than [`PROVISIONAL_DECREASE`] of the rate attempts were
-//! sent). The pace then rises by [`RATE_GROWTH`]
+//! admits, whatever it is sent (set within a round trip of the first throttled attempt, before
+//! the answers to the requests sent until then came back, it is measured again over that round
+//! trip once it is over). The pace then rises by [`RATE_GROWTH`]
 //! of where it was set per second; it is measured and set again on a throttled attempt while
 //! throttled ones are [`PACED_THROTTLED_AT_LEAST`] and [`PACED_THROTTLED_SHARE`] of the recent
 //! attempts (at most once per round trip); and [`PACE_QUIET`] without a throttled attempt ends
@@ -79,9 +79,6 @@ pub(crate) const THROTTLED_SHARE: f64 = 0.25;
 pub(crate) const PACED_THROTTLED_SHARE: f64 = 0.1;
 /// How many throttled attempts of the last [`RATE_WINDOW`] have a paced source measured again.
 pub(crate) const PACED_THROTTLED_AT_LEAST: usize = 3;
-/// What a pace set within a round trip of the first throttled attempt leaves at least of the
-/// rate attempts were sent.
-pub(crate) const PROVISIONAL_DECREASE: f64 = 0.5;
 /// The slowest pace: one request a second.
 const MIN_RATE: f64 = 1.0;
 /// The most attempts remembered for measuring the admitted rate.
@@ -171,6 +168,9 @@ struct Pace {
     last_throttled: Instant,
     /// When the next request may be sent.
     next: Instant,
+    /// The first throttled attempt, while the pace was set less than a round trip after it:
+    /// the pace is measured again a round trip after it, whatever happens meanwhile.
+    measure_from: Option<Instant>,
 }
 
 impl Pace {
@@ -209,17 +209,26 @@ impl State {
         let round_trip = Duration::from_secs_f64(self.smoothed_latency.unwrap_or(0.0));
         let elapsed = now.saturating_duration_since(first_throttled);
         let measured = elapsed.max(round_trip).max(Duration::from_millis(10));
-        let first = self.history.front().map_or(now, |(at, _)| *at).max(since);
-        let sending = now
-            .saturating_duration_since(first)
-            .max(Duration::from_millis(10));
         Recent {
             since_first,
             throttled,
             admitted: (since_first - throttled + 1) as f64 / measured.as_secs_f64(),
-            measured_a_round_trip: elapsed >= round_trip,
-            attempted: attempts as f64 / sending.as_secs_f64(),
+            too_early: (elapsed < round_trip).then_some(first_throttled),
         }
+    }
+
+    /// Attempts per second the source admitted (did not throttle) over the `span` from
+    /// `from`, one more counted (see [`Recent::admitted`]).
+    fn admitted_within(&self, from: Instant, span: Duration) -> f64 {
+        let span = span.max(Duration::from_millis(10));
+        let admitted = self
+            .history
+            .iter()
+            .rev()
+            .take_while(|(at, _)| *at >= from)
+            .filter(|(at, throttled)| !throttled && *at <= from + span)
+            .count();
+        (admitted + 1) as f64 / span.as_secs_f64()
     }
 
     fn remember(&mut self, now: Instant, throttled: bool) {
@@ -245,11 +254,10 @@ struct Recent {
     /// that a measurement within a few milliseconds of the first throttled attempt, before the
     /// answers to the requests sent since came back, does not say the source admits nothing).
     admitted: f64,
-    /// Whether that measurement covers a round trip since the first throttled attempt (the
-    /// answers to requests sent before the source throttled came back).
-    measured_a_round_trip: bool,
-    /// Attempts per second over the span.
-    attempted: f64,
+    /// The first throttled attempt of the span, when the measurement does not cover a round
+    /// trip since it yet (the answers to the requests sent before the source throttled have not
+    /// all come back).
+    too_early: Option<Instant>,
 }
 
 /// A request's place within the limit; freed when dropped.
@@ -394,6 +402,27 @@ impl AdaptiveLimit {
         let mut changes = Vec::new();
         let throttled = outcome == Outcome::Congestion(Signal::Throttled);
         state.remember(now, throttled);
+        let round_trip = Duration::from_secs_f64(state.smoothed_latency.unwrap_or(0.0));
+        if let Some(pace) = state.pace {
+            if let Some(from) = pace.measure_from.filter(|&from| now >= from + round_trip) {
+                // The answers of that round trip are to requests sent before the pace: what the
+                // source admitted of them is what it admits, whatever the pace is now.
+                let admitted = state.admitted_within(from, round_trip);
+                let to = (admitted * RATE_BACKOFF).max(MIN_RATE);
+                state.pace = Some(Pace {
+                    rate: to,
+                    set_at: now,
+                    measure_from: None,
+                    ..pace
+                });
+                changes.push(Change {
+                    what: "pace",
+                    from: pace.rate_at(now),
+                    to,
+                    reason: "measured a round trip",
+                });
+            }
+        }
         match outcome {
             Outcome::Congestion(kind) => {
                 if kind == Signal::Throttled {
@@ -493,20 +522,16 @@ impl AdaptiveLimit {
             return None;
         }
         let from = state.pace.map_or(0.0, |p| p.rate_at(now));
-        // Until a round trip since the first throttled attempt, the measurement may not have
-        // seen what the source admits yet: at most halve the rate it is sent (and measure again
-        // a round trip later, as throttling goes on).
-        let mut to = recent.admitted * RATE_BACKOFF;
-        if !recent.measured_a_round_trip {
-            to = to.max(recent.attempted * PROVISIONAL_DECREASE);
-        }
-        let to = to.max(MIN_RATE);
+        // Within a round trip of the first throttled attempt the measurement may not have seen
+        // what the source admits yet: it is taken again a round trip after that attempt.
+        let to = (recent.admitted * RATE_BACKOFF).max(MIN_RATE);
         let next = state.pace.map_or(now, |p| p.next);
         state.pace = Some(Pace {
             rate: to,
             set_at: now,
             last_throttled: now,
             next,
+            measure_from: recent.too_early,
         });
         Some(Change {
             what: "pace",
@@ -776,20 +801,41 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_pace_slows_on_throttling_rises_over_time_and_ends_when_quiet() {
         let limit = AdaptiveLimit::new("s", 64);
-        // Ten successes in 100 ms, then throttling: 100/s admitted.
+        let ms = Duration::from_millis;
+        // An attempt of 10 ms that ends now.
+        let ended = |outcome| limit.record(Instant::now() - ms(10), outcome);
+        // Ten successes of 10 ms, one after another, then throttling.
         for _ in 0..10 {
-            let permit = limit.acquire().await;
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            limit.record(permit.started(), Outcome::Success);
+            tokio::time::sleep(ms(10)).await;
+            ended(Outcome::Success);
         }
         for _ in 0..SIGNALS_TO_SHRINK {
-            let permit = limit.acquire().await;
-            limit.record(permit.started(), THROTTLED);
+            ended(THROTTLED);
         }
-        let set = limit.pace().expect("paced after five throttled attempts");
-        assert!((80.0..=100.0).contains(&set), "{set}");
-        // Within the same round trip, the pace is not measured again.
-        limit.record(Instant::now() - Duration::from_millis(1), THROTTLED);
+        // Paced at once, from a measurement too early to see what the source admits (one
+        // attempt counted in over the round trip of 10 ms: 100/s).
+        let early = limit.pace().expect("paced after five throttled attempts");
+        assert!((early - 100.0 * RATE_BACKOFF).abs() < 1e-6, "{early}");
+        // Measured again over that round trip once it is over: three admitted attempts in it
+        // (the last of the ten ended with the first throttled one), one more counted in.
+        for _ in 0..2 {
+            tokio::time::sleep(ms(4)).await;
+            ended(Outcome::Success);
+            let pace = limit.pace().unwrap();
+            assert!(
+                (pace - early).abs() < 0.1,
+                "not before the round trip is over: {pace}"
+            );
+        }
+        tokio::time::sleep(ms(4)).await;
+        ended(Outcome::Success);
+        let set = limit.pace().unwrap();
+        assert!(
+            (set - 4.0 / 0.01 * RATE_BACKOFF).abs() < 1e-6,
+            "{early} → {set}"
+        );
+        // Within a round trip of that, a throttled attempt does not measure it again.
+        ended(THROTTLED);
         assert_eq!(limit.pace(), Some(set));
         // Turns are spaced by the pace.
         let before = Instant::now();
@@ -806,22 +852,20 @@ mod tests {
         let risen = limit.pace().unwrap();
         assert!(risen > set * 1.09 && risen < set * 1.2, "{set} → {risen}");
         // A paced source is measured again once throttled attempts are enough of the recent
-        // ones (here all of them, three).
-        let permit = limit.acquire().await;
+        // ones (here all of them, three; none admitted in the round trip since the first).
         for _ in 1..PACED_THROTTLED_AT_LEAST {
-            limit.record(permit.started(), THROTTLED);
+            ended(THROTTLED);
         }
         assert_eq!(limit.pace(), Some(risen));
-        limit.record(permit.started(), THROTTLED);
-        // Measured again: one admitted attempt (the one counted in) in the round trip of 10 ms.
+        ended(THROTTLED);
         let lowered = limit.pace().unwrap();
-        assert!(lowered < risen, "{risen} → {lowered}");
-        assert!((lowered - 90.0).abs() < 1e-6, "{lowered}");
-        drop(permit);
+        assert!(
+            (lowered - 100.0 * RATE_BACKOFF).abs() < 1e-6,
+            "{risen} → {lowered}"
+        );
         // Quiet for long enough: no more pacing.
         tokio::time::sleep(PACE_QUIET).await;
-        let permit = limit.acquire().await;
-        limit.record(permit.started(), Outcome::Success);
+        ended(Outcome::Success);
         assert_eq!(limit.pace(), None);
     }
 

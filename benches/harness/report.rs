@@ -431,10 +431,14 @@ impl Report {
                 ));
             }
         }
-        if let Some(row) = self.row("ratelimit-100") {
+        for id in ["ratelimit-100", "ratelimit-100-full"] {
+            let Some(row) = self.row(id) else {
+                continue;
+            };
+            let requests = thousands(row.fewest_requests.unwrap_or(0));
             if let Some(share) = row.throttled_share {
                 lines.push(verdict(
-                    "100 requests/s server: throttled ≤ 5% of requests",
+                    &format!("100 requests/s server ({requests} requests): throttled ≤ 5%"),
                     &format!("{:.1}%", share * 100.0),
                     share <= 0.05,
                     &format!("{:+.1} points", (share - 0.05) * 100.0),
@@ -442,7 +446,9 @@ impl Report {
             }
             if let Some(ratio) = row.ratio() {
                 lines.push(verdict(
-                    "100 requests/s server: wall ≤ 1.2 × requests / 100 s",
+                    &format!(
+                        "100 requests/s server ({requests} requests): wall ≤ 1.2 × requests / 100 s"
+                    ),
                     &format!("{ratio:.2}"),
                     ratio <= 1.2,
                     &format!("{:+.0}%", (ratio / 1.2 - 1.0) * 100.0),

@@ -1,5 +1,6 @@
 //! A diagnostic: how many requests the emulator had in flight over a row's wall time, sampled
-//! every millisecond, printed to stderr in buckets. Turned on for rows whose id contains
+//! every millisecond, printed to stderr in buckets (and the 429s it answered per bucket, when
+//! there were any). Turned on for rows whose id contains
 //! `REGINV_BENCH_TIMELINE`, in buckets of `REGINV_BENCH_TIMELINE_MS` (sampling takes the emulator's stats lock, so it stays off for the
 //! figures of the table).
 
@@ -41,7 +42,9 @@ pub fn sampled<T>(
         let sampler = scope.spawn(|| {
             let mut samples = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                samples.push((started.elapsed(), emulator.stats().in_flight));
+                let stats = emulator.stats();
+                let throttled = stats.throttled + stats.rate_limited;
+                samples.push((started.elapsed(), stats.in_flight, throttled));
                 std::thread::sleep(Duration::from_millis(1));
             }
             samples
@@ -54,20 +57,34 @@ pub fn sampled<T>(
         "[bench] {id} timeline, mean requests in flight per {} ms:",
         bucket.as_millis()
     );
-    let buckets = samples.last().map_or(0, |(t, _)| {
+    let buckets = samples.last().map_or(0, |(t, _, _)| {
         (t.as_nanos() / bucket.as_nanos().max(1)) as usize + 1
     });
+    let mut throttled_line = format!(
+        "[bench] {id} timeline, 429s answered per {} ms:",
+        bucket.as_millis()
+    );
+    let mut throttled_before = 0;
+    let mut any_throttled = false;
     for b in 0..buckets {
-        let in_bucket: Vec<u64> = samples
+        let in_bucket: Vec<(u64, u64)> = samples
             .iter()
-            .filter(|(t, _)| (t.as_nanos() / bucket.as_nanos().max(1)) as usize == b)
-            .map(|(_, n)| *n)
+            .filter(|(t, _, _)| (t.as_nanos() / bucket.as_nanos().max(1)) as usize == b)
+            .map(|(_, n, throttled)| (*n, *throttled))
             .collect();
-        if !in_bucket.is_empty() {
-            let mean = in_bucket.iter().sum::<u64>() as f64 / in_bucket.len() as f64;
+        if let Some(&(_, throttled)) = in_bucket.last() {
+            let mean =
+                in_bucket.iter().map(|(n, _)| n).sum::<u64>() as f64 / in_bucket.len() as f64;
             line.push_str(&format!(" {mean:.0}"));
+            let new = throttled.saturating_sub(throttled_before);
+            any_throttled |= new > 0;
+            throttled_line.push_str(&format!(" {new}"));
+            throttled_before = throttled;
         }
     }
     eprintln!("{line}");
+    if any_throttled {
+        eprintln!("{throttled_line}");
+    }
     result
 }
