@@ -12,17 +12,15 @@
 //! - `throttle1-clean` / `throttle1`: NCR full, five times the fixture, concurrency 64, clean and
 //!   with 1.1% of requests answered 429 with `Retry-After: 1`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reginv::{InventoryOptions, InventoryReport, TagDepth};
 use reginv_emulator::{Faults, Fixture};
 
-use super::cpu::threads_cpu;
-use super::host::{EmulatorHost, CLIENT, EMULATOR};
+use super::host::EmulatorHost;
 use super::report::{thousands, Row, RowKind, Vendor};
 use super::scenario::{self, Expected};
 use super::settings::Settings;
-use super::timeline;
 
 /// What one measured inventory gave.
 struct Measured {
@@ -48,22 +46,14 @@ fn measure(
         scenario::configured_inventory(host, vendor, options).map_err(|e| format!("{id}: {e}"))?;
     let expected = Expected::of(fixture, vendor, depth, page_size);
     let runtime = super::host::client_runtime()?;
-    host.emulator().reset_stats();
-    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-    let started = Instant::now();
-    let report = timeline::sampled(
-        id,
-        timeline::wanted(id),
-        host.emulator(),
-        timeline::bucket(),
-        || runtime.block_on(runtime.spawn(async move { inventory.collect().await })),
-    )
-    .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
-    let wall = started.elapsed();
-    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    let super::host::Measured {
+        output: report,
+        wall,
+        client_cpu,
+        emulator_cpu,
+        stats,
+    } = host.measure(id, &runtime, async move { inventory.collect().await })?;
     drop(runtime);
-    let stats = host.emulator().stats();
     scenario::check_report(id, &report, &expected, depth)?;
     let summary = report
         .sources

@@ -1,7 +1,13 @@
 //! The emulator on a runtime of its own, so the client's runtime measures only the client.
 
-use reginv_emulator::{Emulator, Faults, Fixture};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use reginv_emulator::{Emulator, EmulatorStats, Faults, Fixture};
 use tokio::runtime::Runtime;
+
+use super::cpu::threads_cpu;
+use super::timeline;
 
 /// The name prefix of the client runtime's threads.
 pub const CLIENT: &str = "bench-client";
@@ -57,5 +63,46 @@ impl EmulatorHost {
     pub fn stop(self) {
         let EmulatorHost { emulator, runtime } = self;
         runtime.block_on(emulator.shutdown());
+    }
+}
+
+/// What one piece of client work measured: its output, the wall time, the CPU time of the
+/// client's and the emulator's threads, and the emulator's counters.
+pub struct Measured<T> {
+    pub output: T,
+    pub wall: Duration,
+    pub client_cpu: Duration,
+    pub emulator_cpu: Duration,
+    pub stats: EmulatorStats,
+}
+
+impl EmulatorHost {
+    /// Runs `work` for the row `id` on `runtime` (spawned, so the whole client runs on the
+    /// runtime's measured worker threads), the emulator's counters reset first; samples the
+    /// row's timeline when `REGINV_BENCH_TIMELINE` asks for it.
+    pub fn measure<T, F>(&self, id: &str, runtime: &Runtime, work: F) -> Result<Measured<T>, String>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.emulator.reset_stats();
+        let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
+        let started = Instant::now();
+        let output = timeline::sampled(
+            id,
+            timeline::wanted(id),
+            &self.emulator,
+            timeline::bucket(),
+            || runtime.block_on(runtime.spawn(work)),
+        )
+        .map_err(|e| format!("{id}: the client task failed: {e}"))?;
+        let wall = started.elapsed();
+        Ok(Measured {
+            output,
+            wall,
+            client_cpu: threads_cpu(CLIENT).saturating_sub(client_before),
+            emulator_cpu: threads_cpu(EMULATOR).saturating_sub(emulator_before),
+            stats: self.emulator.stats(),
+        })
     }
 }

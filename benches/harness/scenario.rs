@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reginv::{
     Config, Cursor, Error, Inventory, InventoryOptions, InventoryReport, Page, RegistryProvider,
@@ -18,11 +18,9 @@ use reginv_emulator::{Fixture, FixtureSizes};
 use reginv_huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
 use reginv_ncp::{NcpConfig, NcpProvider, NcpRegion};
 
-use super::cpu::threads_cpu;
-use super::host::{EmulatorHost, CLIENT, EMULATOR};
+use super::host::{EmulatorHost, Measured};
 use super::report::{thousands, Row, RowKind, Vendor};
 use super::settings::Settings;
-use super::timeline;
 
 /// The NCR region the fixtures fill.
 pub const NCR_REGION: &str = "kr";
@@ -346,23 +344,14 @@ pub fn inventory_rows(
             configured_inventory(host, vendor, options).map_err(|e| format!("{id}: {e}"))?;
         let expected = Expected::of(fixture, vendor, depth, page_size);
         let runtime = super::host::client_runtime()?;
-        host.emulator().reset_stats();
-        let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-        let started = Instant::now();
-        // Spawned, so the whole client runs on the runtime's (measured) worker threads.
-        let report = timeline::sampled(
-            &id,
-            timeline::wanted(&id),
-            host.emulator(),
-            timeline::bucket(),
-            || runtime.block_on(runtime.spawn(async move { inventory.collect().await })),
-        )
-        .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
-        let wall = started.elapsed();
-        let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-        let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+        let Measured {
+            output: report,
+            wall,
+            client_cpu,
+            emulator_cpu,
+            stats,
+        } = host.measure(&id, &runtime, async move { inventory.collect().await })?;
         drop(runtime);
-        let stats = host.emulator().stats();
         let reported = check_report(&id, &report, &expected, depth)?;
         if reported != stats.requests {
             return Err(format!(
@@ -433,18 +422,15 @@ fn sdk_row(
     let page_size = provider.page_size().unwrap_or(size);
     let expected = Expected::of(fixture, vendor, depth, page_size);
     let runtime = super::host::client_runtime()?;
-    host.emulator().reset_stats();
-    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-    let started = Instant::now();
-    let repositories = runtime
-        .block_on(runtime.spawn(sdk_inventory(provider, vendor, depth)))
-        .map_err(|e| format!("{id}: the task failed: {e}"))?
-        .map_err(|e| format!("{id}: {e}"))?;
-    let wall = started.elapsed();
-    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    let Measured {
+        output,
+        wall,
+        client_cpu,
+        emulator_cpu,
+        stats,
+    } = host.measure(id, &runtime, sdk_inventory(provider, vendor, depth))?;
     drop(runtime);
-    let stats = host.emulator().stats();
+    let repositories = output.map_err(|e| format!("{id}: {e}"))?;
     verify(id, &repositories, &expected, depth)?;
     let mut row = Row::new(
         id,
@@ -541,24 +527,21 @@ pub fn round_trip_row(settings: &Settings, host: &EmulatorHost, count: u32) -> R
     runtime
         .block_on(provider.registries_page(None))
         .map_err(|e| format!("{id}: {e}"))?;
-    host.emulator().reset_stats();
-    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-    let started = Instant::now();
     let provider = Arc::new(provider);
-    runtime
-        .block_on(runtime.spawn(async move {
-            for _ in 0..count {
-                provider.registries_page(None).await?;
-            }
-            Ok::<(), Error>(())
-        }))
-        .map_err(|e| format!("{id}: the task failed: {e}"))?
-        .map_err(|e| format!("{id}: {e}"))?;
-    let wall = started.elapsed();
-    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    let Measured {
+        output,
+        wall,
+        client_cpu,
+        emulator_cpu,
+        stats,
+    } = host.measure(id, &runtime, async move {
+        for _ in 0..count {
+            provider.registries_page(None).await?;
+        }
+        Ok::<(), Error>(())
+    })?;
     drop(runtime);
-    let stats = host.emulator().stats();
+    output.map_err(|e| format!("{id}: {e}"))?;
     let mut row = Row::new(
         id,
         RowKind::RoundTrip,

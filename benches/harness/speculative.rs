@@ -22,7 +22,7 @@
 //! pages are one link, so only an account of more than two pages still has a second link.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use reginv::{
@@ -32,8 +32,7 @@ use reginv::{
 use reginv_emulator::Faults;
 use reginv_huawei::{HuaweiConfig, HuaweiCredentials, HuaweiProvider};
 
-use super::cpu::threads_cpu;
-use super::host::{EmulatorHost, CLIENT, EMULATOR};
+use super::host::{EmulatorHost, Measured};
 use super::report::{thousands, Row, RowKind, Vendor};
 use super::scenario::{self, Expected};
 use super::settings::Settings;
@@ -144,17 +143,14 @@ fn measure_once(
         .with_options(options)
         .map_err(|e| format!("{id}: cannot build the inventory: {e}"))?;
     let runtime = super::host::client_runtime()?;
-    host.emulator().reset_stats();
-    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-    let started = Instant::now();
-    let report = runtime
-        .block_on(runtime.spawn(async move { inventory.collect().await }))
-        .map_err(|e| format!("{id}: the inventory task failed: {e}"))?;
-    let wall = started.elapsed();
-    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    let Measured {
+        output: report,
+        wall,
+        client_cpu,
+        emulator_cpu,
+        stats,
+    } = host.measure(id, &runtime, async move { inventory.collect().await })?;
     drop(runtime);
-    let stats = host.emulator().stats();
     scenario::check_report(id, &report, expected, TagDepth::Names)?;
     Ok(Run {
         wall,
@@ -184,24 +180,21 @@ fn measure_warm(
         .block_on(runtime.spawn(async move { warm.registries_page(None).await }))
         .map_err(|e| format!("{id}: {e}"))?
         .map_err(|e| format!("{id}: the request proving the credentials: {e}"))?;
-    host.emulator().reset_stats();
-    let (client_before, emulator_before) = (threads_cpu(CLIENT), threads_cpu(EMULATOR));
-    let started = Instant::now();
-    let listed: Vec<Repository> = runtime
-        .block_on(runtime.spawn(async move {
-            provider
-                .list_repositories(RepositoryQuery::all())
-                .try_collect()
-                .await
-        }))
-        .map_err(|e| format!("{id}: the listing task failed: {e}"))?
-        .map_err(|e| format!("{id}: the listing failed: {e}"))?;
-    let wall = started.elapsed();
-    let client_cpu = threads_cpu(CLIENT).saturating_sub(client_before);
-    let emulator_cpu = threads_cpu(EMULATOR).saturating_sub(emulator_before);
+    let Measured {
+        output,
+        wall,
+        client_cpu,
+        emulator_cpu,
+        stats,
+    } = host.measure(id, &runtime, async move {
+        provider
+            .list_repositories(RepositoryQuery::all())
+            .try_collect::<Vec<Repository>>()
+            .await
+    })?;
     drop(runtime);
+    let listed = output.map_err(|e| format!("{id}: the listing failed: {e}"))?;
     scenario::verify(id, &listed, expected, TagDepth::Names)?;
-    let stats = host.emulator().stats();
     Ok(Run {
         wall,
         requests: stats.requests,
