@@ -22,19 +22,17 @@
 //! A limit on requests in flight cannot hold a rate: a gateway that admits 100 requests a second
 //! throttles a client with 3 requests of 20 ms in flight (150 a second) and leaves one with 2
 //! under-used, and additive growth would keep probing the difference, drawing 429s each time.
-//! So once throttled attempts are at least [`SIGNALS_TO_SHRINK`] within the last
-//! [`RATE_WINDOW`] (or longer, four round trips) and [`THROTTLED_SHARE`] of the attempts since
-//! the first of them, the source is also
-//! **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times the rate of
-//! attempts it did not throttle since the first throttled one: the rate a throttling server
-//! admits, whatever it is sent (set within a round trip of the first throttled attempt, before
-//! the answers to the requests sent until then came back, it is measured again over that round
-//! trip once it is over). The pace then rises by [`RATE_GROWTH`]
-//! of where it was set per second; it is measured and set again on a throttled attempt while
-//! throttled ones are [`PACED_THROTTLED_AT_LEAST`] and [`PACED_THROTTLED_SHARE`] of the recent
-//! attempts (at most once per round trip); and [`PACE_QUIET`] without a throttled attempt ends
-//! the pacing. A server that throttles a random few percent of requests is neither paced nor
-//! (see above) slowed.
+//! So once throttled attempts are at least [`SIGNALS_TO_SHRINK`] within the last [`RATE_WINDOW`]
+//! (or longer, four round trips) and [`THROTTLED_SHARE`] of the attempts since the first of them,
+//! the source is also **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times
+//! the rate of attempts it did not throttle since the first throttled one, the rate a throttling
+//! server admits whatever it is sent. (A pace set within a round trip of the first throttled
+//! attempt, before the answers to the requests sent until then came back, is measured again
+//! over that round trip once it is over.) The pace then rises by [`RATE_GROWTH`] of where it was
+//! set per second; it is measured and set again on a throttled attempt while throttled ones are
+//! [`PACED_THROTTLED_AT_LEAST`] and [`PACED_THROTTLED_SHARE`] of the recent attempts (at most once
+//! per round trip); and [`PACE_QUIET`] without a throttled attempt ends the pacing. A server that
+//! throttles a random few percent of requests is neither paced nor (see above) slowed.
 //!
 //! The limit never exceeds the cap (the global `--concurrency`, or `--per-source-concurrency`
 //! when given) and never falls below 1. Each change of limit or pace is logged at info level
