@@ -79,8 +79,9 @@ pub(crate) const PACED_THROTTLED_SHARE: f64 = 0.1;
 pub(crate) const PACED_THROTTLED_AT_LEAST: usize = 3;
 /// The slowest pace: one request a second.
 const MIN_RATE: f64 = 1.0;
-/// The most attempts remembered for measuring the admitted rate.
-const HISTORY: usize = 16_384;
+/// The most attempts remembered for measuring the admitted rate (64 KiB per source; more than
+/// two spans' worth below 8,000 attempts a second, and a measurement needs one span).
+const HISTORY: usize = 4_096;
 
 /// What a failed attempt says about the source's load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +235,12 @@ impl State {
             self.history.pop_front();
         }
         self.history.push_back((now, throttled));
-        let keep = now.checked_sub(PACE_QUIET).unwrap_or(now);
+        // A measurement looks one span back (from the first throttled attempt within it), or
+        // to the first throttled attempt of a pace still to be measured.
+        let mut keep = now.checked_sub(2 * self.rate_span()).unwrap_or(now);
+        if let Some(from) = self.pace.and_then(|p| p.measure_from) {
+            keep = keep.min(from);
+        }
         while self.history.front().is_some_and(|(at, _)| *at < keep) {
             self.history.pop_front();
         }
