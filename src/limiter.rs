@@ -261,19 +261,33 @@ impl RegistryProvider for LimitedProvider {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Mutex;
 
     use super::*;
-    use crate::core::ProviderKind;
+    use crate::core::{ProviderKind, RetryPolicy};
 
-    /// A provider whose tag pages take 20 ms; while `throttling` is set, the first attempt of
-    /// each is answered 429 (`Retry-After: 0`) and retried by the retry policy, as a client
-    /// does.
+    /// A provider whose tag pages answer after 20 ms. The first attempt of a page is answered
+    /// 429 with `Retry-After: retry_after` while `throttling` is set, and always for the
+    /// repository named `slow`; the retry policy retries it, as a client does. Records the
+    /// order pages finish in.
     #[derive(Debug)]
     struct Gateway {
         source: Source,
-        throttling: std::sync::atomic::AtomicBool,
-        throttled: AtomicU64,
+        throttling: AtomicBool,
+        retry_after: Duration,
+        finished: Mutex<Vec<String>>,
+    }
+
+    impl Gateway {
+        fn new(retry_after: Duration) -> Arc<Self> {
+            Arc::new(Gateway {
+                source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
+                throttling: false.into(),
+                retry_after,
+                finished: Mutex::new(Vec::new()),
+            })
+        }
     }
 
     #[async_trait]
@@ -294,22 +308,23 @@ mod tests {
         ) -> Result<Page<Repository>> {
             Err(Error::unsupported("no repositories"))
         }
-        async fn tags_page(&self, _: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
-            crate::core::RetryPolicy::default()
+        async fn tags_page(&self, repo: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
+            let throttled = repo.name == "slow" || self.throttling.load(Ordering::SeqCst);
+            RetryPolicy::default()
                 .run(
                     true,
                     |attempt| async move {
                         tokio::time::sleep(Duration::from_millis(20)).await;
-                        if attempt == 1 && self.throttling.load(Ordering::SeqCst) {
-                            self.throttled.fetch_add(1, Ordering::SeqCst);
+                        if throttled && attempt == 1 {
                             return Err(Error::from_status(429, "slow down")
-                                .with_retry_after(Some(Duration::ZERO)));
+                                .with_retry_after(Some(self.retry_after)));
                         }
                         Ok(())
                     },
                     |_, _| {},
                 )
                 .await?;
+            self.finished.lock().unwrap().push(repo.name.clone());
             let cursor = Cursor::Page {
                 number: 1,
                 size: 10,
@@ -330,11 +345,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_source_limit_grows_on_success_and_shrinks_on_throttling() {
-        let gateway = Arc::new(Gateway {
-            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
-            throttling: false.into(),
-            throttled: AtomicU64::new(0),
-        });
+        let gateway = Gateway::new(Duration::ZERO);
         let global = Arc::new(Semaphore::new(64));
         let limited = Arc::new(LimitedProvider::new(gateway.clone(), global, 48));
         assert_eq!(limited.concurrency_limit(), crate::adaptive::INITIAL_LIMIT);
@@ -352,70 +363,10 @@ mod tests {
             "grows back, a step per round trip: {recovered}"
         );
     }
-}
-
-#[cfg(test)]
-mod retry_wait_tests {
-    use std::sync::Mutex;
-
-    use super::*;
-    use crate::core::{ProviderKind, RetryPolicy};
-
-    /// Repository `slow`'s tag page is throttled once with `Retry-After: 1`; every other answers
-    /// in 20 ms. Records the order requests finish in.
-    #[derive(Debug)]
-    struct Throttled {
-        source: Source,
-        finished: Mutex<Vec<String>>,
-    }
-
-    #[async_trait]
-    impl RegistryProvider for Throttled {
-        fn source(&self) -> &Source {
-            &self.source
-        }
-        async fn registries_page(&self, _: Option<Cursor>) -> Result<Page<Registry>> {
-            Err(Error::unsupported("no registries"))
-        }
-        async fn repositories_page(
-            &self,
-            _: &RepositoryQuery,
-            _: Option<Cursor>,
-        ) -> Result<Page<Repository>> {
-            Err(Error::unsupported("no repositories"))
-        }
-        async fn tags_page(&self, repo: &RepositoryRef, _: Option<Cursor>) -> Result<Page<Tag>> {
-            let slow = repo.name == "slow";
-            RetryPolicy::default()
-                .run(
-                    true,
-                    |attempt| async move {
-                        if slow && attempt == 1 {
-                            Err(Error::from_status(429, "slow down")
-                                .with_retry_after(Some(Duration::from_secs(1))))
-                        } else {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            Ok(())
-                        }
-                    },
-                    |_, _| {},
-                )
-                .await?;
-            self.finished.lock().unwrap().push(repo.name.clone());
-            let cursor = Cursor::Page {
-                number: 1,
-                size: 10,
-            };
-            Ok(Page::new(Vec::new(), cursor, None, Some(0)))
-        }
-    }
 
     #[tokio::test(start_paused = true)]
     async fn a_request_waiting_out_retry_after_gives_its_place_to_others() {
-        let provider = Arc::new(Throttled {
-            source: Source::new("s", ProviderKind::NCP, "kr", "http://127.0.0.1:1"),
-            finished: Mutex::new(Vec::new()),
-        });
+        let provider = Gateway::new(Duration::from_secs(1));
         // One place in all: without giving it back, "quick" would wait for "slow"'s second.
         let limited = Arc::new(LimitedProvider::new(
             provider.clone(),
