@@ -91,20 +91,6 @@ fn measure(
     Ok(Measured { row, report })
 }
 
-/// The report without what differs between two complete runs of the same data: the clock and
-/// the request counts.
-fn comparable(mut report: InventoryReport) -> InventoryReport {
-    report.generated_at = chrono::DateTime::UNIX_EPOCH;
-    for source in &mut report.sources {
-        source.elapsed_ms = 0;
-        source.requests = 0;
-        source.retries = 0;
-        source.throttled = 0;
-        source.concurrency_limit = None;
-    }
-    report
-}
-
 fn latency_faults(settings: &Settings) -> Faults {
     Faults {
         latency: settings.latency,
@@ -176,7 +162,7 @@ pub fn adaptive_rows(settings: &Settings) -> Result<Vec<Row>, String> {
             )?;
             let stats = host.emulator().stats();
             let clean = clean_ncr.ok_or("faults-20: no fault-free run to compare with")?;
-            let identical = comparable(measured.report) == comparable(clean);
+            let identical = scenario::comparable(measured.report) == scenario::comparable(clean);
             if !identical {
                 return Err("faults-20: the report differs from the fault-free run".to_string());
             }

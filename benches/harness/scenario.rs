@@ -565,3 +565,17 @@ pub fn round_trip_row(settings: &Settings, host: &EmulatorHost, count: u32) -> R
     );
     Ok(row)
 }
+
+/// `report` without what differs between two complete runs over the same data: the clock, the
+/// request counts and where the adaptive limit ended (it depends on how requests interleaved).
+pub fn comparable(mut report: InventoryReport) -> InventoryReport {
+    report.generated_at = chrono::DateTime::UNIX_EPOCH;
+    for source in &mut report.sources {
+        source.elapsed_ms = 0;
+        source.requests = 0;
+        source.retries = 0;
+        source.throttled = 0;
+        source.concurrency_limit = None;
+    }
+    report
+}

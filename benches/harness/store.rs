@@ -384,17 +384,12 @@ pub fn one_percent_changed(fixture: &Fixture) -> Fixture {
     changed
 }
 
-/// `report` without what differs between two runs over the same data.
-fn comparable(mut report: InventoryReport) -> InventoryReport {
-    report.generated_at = chrono::DateTime::UNIX_EPOCH;
+/// `report` without what differs between two runs over the same data, the repositories an
+/// incremental run reused included.
+fn comparable(report: InventoryReport) -> InventoryReport {
+    let mut report = scenario::comparable(report);
     for source in &mut report.sources {
-        source.requests = 0;
-        source.retries = 0;
-        source.throttled = 0;
-        source.elapsed_ms = 0;
         source.reused = None;
-        // Where the adaptive limit ends depends on how the requests interleaved.
-        source.concurrency_limit = None;
     }
     report
 }
