@@ -465,24 +465,42 @@ fn source_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     .boxed()
 }
 
-/// How many of a source's latest repositories are remembered to drop a shifting listing's
-/// repeats: more than the pages that can be in flight across its registries hold, and a fixed
-/// amount of memory however large the account (a 16-byte fingerprint each, under 1 MB in all;
-/// see [`RecentSet`]).
-const RECENT_REPOSITORIES: usize = 16_384;
+/// The fewest repositories a listing remembers to drop a shifting listing's repeats
+/// ([`repeat_window`]).
+const REPEAT_WINDOW_MIN: usize = 1_024;
 
-/// A source's repositories (filtered, with a shifting listing's repeats dropped, with tags) and
-/// failures.
+/// The most repositories a listing remembers to drop a shifting listing's repeats
+/// ([`repeat_window`]).
+const REPEAT_WINDOW_MAX: usize = 16_384;
+
+/// How many of a listing's latest repositories are remembered to drop its repeats: four pages
+/// of the provider's page size (1,000 when it does not say), at least [`REPEAT_WINDOW_MIN`] and
+/// at most [`REPEAT_WINDOW_MAX`].
+///
+/// A listing that shifts while it is paged (repositories added in front of the cursor between
+/// two page requests) hands out again the items the shift pushed across the page boundary: the
+/// repeat comes at most as many items after the first as the shift was long. The window is
+/// counted in the listing's own order, so it holds whatever other listings of the source run
+/// beside it (NCR lists each registry on its own), and it catches any shift of up to four
+/// pages, more than the pages that can be in flight at once. Each entry is a 16-byte
+/// fingerprint ([`RecentSet`]): at most about 40 KB per listing at the default page size of
+/// 100, and freed when the listing ends, so the memory does not grow with the account.
+fn repeat_window(page_size: Option<u32>) -> usize {
+    let page = page_size.filter(|size| *size > 0).unwrap_or(1_000) as usize;
+    page.saturating_mul(4)
+        .clamp(REPEAT_WINDOW_MIN, REPEAT_WINDOW_MAX)
+}
+
+/// A source's repositories (filtered, with tags) and failures.
 fn listed_events(run: Arc<SourceRun>) -> BoxStream<'static, InventoryEvent> {
     let matcher = run.matcher.clone();
-    let mut seen = RecentSet::new(RECENT_REPOSITORIES);
     let fanout = run.fanout;
     let progress = run.progress.clone();
     repository_listing(&run)
         .filter_map(move |listed| {
             let keep = match &listed {
                 Listed::Item(Ok(repo)) => {
-                    let keep = matcher.accepts(repo) && seen.insert(&RepositoryRef::from(repo));
+                    let keep = matcher.accepts(repo);
                     if !keep {
                         progress.skipped();
                     }
@@ -595,7 +613,9 @@ impl SourceRun {
     /// The repositories of one registry, or of every registry when `None` (only asked of
     /// providers that list across registries). The pages are counted in the source's
     /// [`InventoryProgress`], with the total the first page announced (a total the paging
-    /// refuses as implausible is not counted).
+    /// refuses as implausible is not counted). A repository the listing already handed out
+    /// within its [`repeat_window`] (a listing that shifted while it was paged) is dropped, and
+    /// counted as skipped.
     fn repositories_of(
         self: &Arc<Self>,
         registry: Option<String>,
@@ -619,6 +639,8 @@ impl SourceRun {
             Arc::new(query),
         );
         let this = self.clone();
+        let mut seen = RecentSet::new(repeat_window(self.provider.page_size()));
+        let skipped = self.progress.clone();
         paginate(context, options.clone(), move |cursor| {
             let (provider, progress, query) = (provider.clone(), progress.clone(), query.clone());
             let max_total = options.max_total;
@@ -631,6 +653,14 @@ impl SourceRun {
                 progress.listed(page.items.len());
                 Ok(page)
             }
+        })
+        .filter(move |item| {
+            // A shifting listing's repeat is dropped here, in the listing's own order.
+            let repeat = matches!(item, Ok(repo) if !seen.insert(&RepositoryRef::from(repo)));
+            if repeat {
+                skipped.skipped();
+            }
+            ready(!repeat)
         })
         .map(move |item| {
             item.map_err(|err| Box::new(this.failure("list_repositories", registry.clone(), &err)))

@@ -7,8 +7,9 @@
 //! them without keeping every repository of a 100,000-repository account in memory.
 //!
 //! The items are remembered by a 128-bit keyed fingerprint, not by a copy: 16 bytes each
-//! (plus the table's overhead) instead of the item's own allocations, so a window of 16,384
-//! repositories costs well under 1 MB rather than a few MB that fill up as the account grows.
+//! (plus the table's overhead) instead of the item's own allocations, so even the largest
+//! window a listing keeps (16,384 repositories) costs well under 1 MB rather than a few MB
+//! that fill up as the account grows.
 //! The fingerprint is SipHash with a key drawn at random for each set (the standard library's
 //! [`RandomState`]), taken twice with distinct prefixes: two items that are not equal share a
 //! fingerprint with a probability of about 2^-128 per pair, and a server cannot choose names

@@ -412,6 +412,61 @@ async fn a_listing_that_repeats_a_repository_or_tag_yields_it_once() {
     assert!(report.complete);
 }
 
+#[tokio::test]
+async fn each_registry_listing_drops_its_own_repeats_and_only_those() {
+    // NCR-like: each registry listed on its own. `r1` shifts by 999 between its two pages:
+    // all but the first of its first page (1,000 repositories) come again, then one new one.
+    // `r2` has the same names, which are not repeats.
+    let src = source("s", ProviderKind::NCP);
+    let mut mock = base_mock(&src, ncr_caps());
+    let s = src.clone();
+    mock.expect_registries_page().returning(move |cursor| {
+        let registries = ["r1", "r2"].map(|n| Registry::new(&s, n));
+        Ok(paged(&registries, cursor))
+    });
+    let s = src.clone();
+    mock.expect_repositories_page().returning(move |q, cursor| {
+        let registry = q.registry.clone().expect("listed per registry");
+        let cursor = first_page(cursor, 1_000);
+        let repo = |name: String| Repository::new(&s, registry.as_str(), name);
+        let first: Vec<Repository> = (0..1_000).map(|i| repo(format!("app-{i:04}"))).collect();
+        let (items, next) = match (registry.as_str(), cursor.first_item()) {
+            ("r1", 0) => (first, Some(cursor.following())),
+            ("r1", _) => {
+                let mut again: Vec<Repository> = first.into_iter().skip(1).collect();
+                again.push(repo("new".to_string()));
+                (again, None)
+            }
+            _ => (first, None),
+        };
+        Ok(Page::new(items, cursor, next, None))
+    });
+    mock.expect_tags_page().never();
+    let report = inventory(
+        vec![mock],
+        InventoryOptions::new().with_depth(TagDepth::None),
+    )
+    .collect()
+    .await;
+    assert!(report.complete);
+    let listed = names(&report);
+    assert_eq!(listed.len(), 2_001, "every repository once");
+    let unique: std::collections::BTreeSet<&String> = listed.iter().collect();
+    assert_eq!(unique.len(), 2_001);
+    assert!(listed.contains(&"s:r1/new".to_string()));
+    assert!(listed.contains(&"s:r2/app-0999".to_string()));
+    assert_eq!(report.sources[0].repositories, 2_001);
+}
+
+#[test]
+fn the_repeat_window_is_four_pages_within_its_bounds() {
+    assert_eq!(repeat_window(Some(100)), REPEAT_WINDOW_MIN);
+    assert_eq!(repeat_window(Some(1_000)), 4_000);
+    assert_eq!(repeat_window(None), 4_000);
+    assert_eq!(repeat_window(Some(0)), 4_000);
+    assert_eq!(repeat_window(Some(100_000)), REPEAT_WINDOW_MAX);
+}
+
 // ----- depth ---------------------------------------------------------------------------------
 
 #[tokio::test]
