@@ -333,17 +333,43 @@ impl PagingOptions {
 /// A stream driven by its own task, up to `capacity` items ahead of its consumer, so work starts
 /// as soon as the stream exists rather than when the consumer first asks. Aborted when dropped.
 /// Outside a Tokio runtime the stream is returned as it is (driven by its consumer).
+///
+/// With `hold_back`, the task asks `inner` for the next item only once there is room for it:
+/// at most `capacity` items wait, none more in the task's hands. That suits an `inner` that
+/// starts its work when asked (pages fetched one at a time): the next page is fetched while
+/// the consumer works on the one before, not two ahead. Without it, the task keeps polling
+/// `inner` while it waits to hand an item over (one more item held), so the work `inner` has
+/// in flight (pages fetched concurrently) goes on.
 fn read_ahead<T: Send + 'static>(
     mut inner: BoxStream<'static, T>,
     capacity: usize,
+    hold_back: bool,
 ) -> BoxStream<'static, T> {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         return inner;
     };
     let (tx, rx) = tokio::sync::mpsc::channel(capacity.max(1));
     let driver = runtime.spawn(async move {
-        while let Some(item) = inner.next().await {
-            if tx.send(item).await.is_err() {
+        loop {
+            let room = if hold_back {
+                match tx.reserve().await {
+                    Ok(room) => Some(room),
+                    Err(_) => break,
+                }
+            } else {
+                None
+            };
+            let Some(item) = inner.next().await else {
+                break;
+            };
+            let sent = match room {
+                Some(room) => {
+                    room.send(item);
+                    true
+                }
+                None => tx.send(item).await.is_ok(),
+            };
+            if !sent {
                 break;
             }
         }
@@ -777,8 +803,9 @@ where
                         )
                         .buffered(in_flight)
                         .boxed();
-                    // Started now, not when the consumer is done with this page's items.
-                    let pages = read_ahead(pages, 1);
+                    // Started now, not when the consumer is done with this page's items; one
+                    // page at a time, only the next (see `read_ahead`).
+                    let pages = read_ahead(pages, 1, in_flight == 1);
                     st.phase = Phase::Parallel { pages, left };
                 } else if let Some(err) = st.follow(&page, received) {
                     out.push(Err(err));
@@ -1198,7 +1225,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_small_read_ahead_bounds_the_pages_fetched_ahead_of_an_idle_consumer() {
-        for (read_ahead, most_calls) in [(2, 3), (2_000, 1 + 8 + 2)] {
+        for (read_ahead, most_calls) in [(2, 2), (2_000, 1 + 8 + 2)] {
             let (in_flight, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
             let calls = Arc::new(AtomicUsize::new(0));
             let counter = calls.clone();
@@ -1218,13 +1245,15 @@ mod tests {
             assert_eq!(s.next().await.unwrap().unwrap(), 1);
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             let ahead = calls.load(Ordering::SeqCst);
-            // The first page; the pages in flight (1 with room for 2 items, 8 without); one
-            // waiting for the consumer and one waiting to be handed over.
+            // The first page, then: with room for 2 items (pages fetched one at a time), the
+            // next one, waiting for the consumer, and no other; without, the pages in flight
+            // (8), one waiting for the consumer and one waiting to be handed over.
             assert!(
                 ahead <= most_calls,
                 "read-ahead {read_ahead}: {ahead} pages"
             );
             if read_ahead == 2 {
+                assert_eq!(ahead, 2, "the first page and the next");
                 assert_eq!(peak.load(Ordering::SeqCst), 1);
             } else {
                 assert!(ahead > 3, "the default read-ahead fetches more: {ahead}");
