@@ -25,10 +25,12 @@
 //! So once throttled attempts are at least [`SIGNALS_TO_SHRINK`] within the last [`RATE_WINDOW`]
 //! (or longer, four round trips) and [`THROTTLED_SHARE`] of the attempts since the first of them,
 //! the source is also **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times
-//! the rate of attempts it did not throttle since the first throttled one, the rate a throttling
-//! server admits whatever it is sent. (A pace set within a round trip of the first throttled
-//! attempt, before the answers to the requests sent until then came back, is measured again
-//! over that round trip once it is over.) The pace then rises by [`RATE_GROWTH`] of where it was
+//! the rate of attempts it did not throttle, the rate a throttling server admits whatever it is
+//! sent: counted between the first and the last throttled attempt by when they were sent, where
+//! those were sent a round trip apart or more (a token bucket had no room at either, so it
+//! admitted exactly its rate in between), else since the first throttled answer. (A pace set
+//! within a round trip of the first throttled attempt, before the answers to the requests sent
+//! until then came back, is measured again over that round trip once it is over.) The pace then rises by [`RATE_GROWTH`] of where it was
 //! set per second; it is measured and set again on a throttled attempt while throttled ones are
 //! [`PACED_THROTTLED_AT_LEAST`] and [`PACED_THROTTLED_SHARE`] of the recent attempts (at most once
 //! per round trip); and [`PACE_QUIET`] without a throttled attempt ends the pacing. A server that
@@ -153,9 +155,27 @@ struct State {
     smoothed_latency: Option<f64>,
     lowest_latency: Option<f64>,
     peak: usize,
-    /// When recent attempts ended, and whether they were throttled.
-    history: VecDeque<(Instant, bool)>,
+    /// Recent attempts: when they were sent and ended, and whether they were throttled.
+    history: VecDeque<Attempt>,
     pace: Option<Pace>,
+}
+
+/// One attempt, as remembered for measuring the rate a source admits.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    ended: Instant,
+    /// How long it took, in microseconds (so that an attempt costs 24 bytes, as its end and a
+    /// flag alone do).
+    took_us: u32,
+    throttled: bool,
+}
+
+impl Attempt {
+    /// When it was let go.
+    fn sent(&self) -> Instant {
+        let took = Duration::from_micros(u64::from(self.took_us));
+        self.ended.checked_sub(took).unwrap_or(self.ended)
+    }
 }
 
 /// Requests spaced to a rate.
@@ -197,11 +217,11 @@ impl State {
         let since = now.checked_sub(span).unwrap_or(now);
         let (mut attempts, mut throttled, mut since_first) = (0, 0, 0);
         let mut first_throttled = now;
-        for (at, was_throttled) in self.history.iter().rev().take_while(|(at, _)| *at >= since) {
+        for attempt in self.history.iter().rev().take_while(|a| a.ended >= since) {
             attempts += 1;
-            if *was_throttled {
+            if attempt.throttled {
                 throttled += 1;
-                first_throttled = *at;
+                first_throttled = attempt.ended;
                 since_first = attempts;
             }
         }
@@ -229,24 +249,59 @@ impl State {
             .history
             .iter()
             .rev()
-            .take_while(|(at, _)| *at >= from)
-            .filter(|(at, throttled)| !throttled && *at <= from + span)
+            .take_while(|a| a.ended >= from)
+            .filter(|a| !a.throttled && a.ended <= from + span)
             .count();
         admitted.max(1) as f64 / span.as_secs_f64()
     }
 
-    fn remember(&mut self, now: Instant, throttled: bool) {
+    /// Attempts per second the source admitted between the first and the last throttled
+    /// attempt *sent*, of the attempts that ended at or after `from`, counted by when they were
+    /// sent (at least one): `None` unless those two were sent at least `shortest` apart.
+    ///
+    /// A source that throttles what it is sent beyond a rate (a token bucket) had no room for
+    /// either of the two throttled attempts, so it admitted in between what its rate allowed,
+    /// give or take one, whatever the client sent meanwhile. Counted by when attempts ended
+    /// instead, a span also takes in answers to requests sent before the source began to
+    /// throttle (admitted from what was left of its burst), or misses those sent in it that
+    /// took longer: a round trip holds only a few of either at 100 requests a second.
+    fn admitted_between_throttled(&self, from: Instant, shortest: Duration) -> Option<f64> {
+        let recent = || {
+            self.history
+                .iter()
+                .rev()
+                .take_while(move |a| a.ended >= from)
+        };
+        let mut sent = recent().filter(|a| a.throttled).map(|a| a.sent());
+        let first = sent.next()?;
+        let (first, last) = sent.fold((first, first), |(lo, hi), at| (lo.min(at), hi.max(at)));
+        let span = last.saturating_duration_since(first);
+        if span.is_zero() || span < shortest {
+            return None;
+        }
+        let admitted = recent()
+            .filter(|a| !a.throttled && a.sent() > first && a.sent() < last)
+            .count();
+        Some(admitted.max(1) as f64 / span.as_secs_f64())
+    }
+
+    fn remember(&mut self, now: Instant, started: Instant, throttled: bool) {
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }
-        self.history.push_back((now, throttled));
+        let took = now.saturating_duration_since(started).as_micros();
+        self.history.push_back(Attempt {
+            ended: now,
+            took_us: u32::try_from(took).unwrap_or(u32::MAX),
+            throttled,
+        });
         // A measurement looks one span back (from the first throttled attempt within it), or
         // to the first throttled attempt of a pace still to be measured.
         let mut keep = now.checked_sub(2 * self.rate_span()).unwrap_or(now);
         if let Some(from) = self.pace.and_then(|p| p.measure_from) {
             keep = keep.min(from);
         }
-        while self.history.front().is_some_and(|(at, _)| *at < keep) {
+        while self.history.front().is_some_and(|a| a.ended < keep) {
             self.history.pop_front();
         }
     }
@@ -410,13 +465,17 @@ impl AdaptiveLimit {
 
         let mut changes = Vec::new();
         let throttled = outcome == Outcome::Congestion(Signal::Throttled);
-        state.remember(now, throttled);
+        state.remember(now, started, throttled);
         let round_trip = Duration::from_secs_f64(state.smoothed_latency.unwrap_or(0.0));
         if let Some(pace) = state.pace {
             if let Some(from) = pace.measure_from.filter(|&from| now >= from + round_trip) {
                 // The answers of that round trip are to requests sent before the pace: what the
-                // source admitted of them is what it admits, whatever the pace is now.
-                let admitted = state.admitted_within(from, round_trip);
+                // source admitted of them is what it admits, whatever the pace is now. Counted
+                // between throttled attempts by when they were sent, when those span half a
+                // round trip; else the admitted answers of the round trip.
+                let admitted = state
+                    .admitted_between_throttled(from, round_trip / 2)
+                    .unwrap_or_else(|| state.admitted_within(from, round_trip));
                 let to = (admitted * RATE_BACKOFF).max(MIN_RATE);
                 state.pace = Some(Pace {
                     rate: to,
@@ -531,9 +590,15 @@ impl AdaptiveLimit {
             return None;
         }
         let from = state.pace.map_or(0.0, |p| p.rate_at(now));
-        // Within a round trip of the first throttled attempt the measurement may not have seen
-        // what the source admits yet: it is taken again a round trip after that attempt.
-        let to = (recent.admitted * RATE_BACKOFF).max(MIN_RATE);
+        // What the source admitted between throttled attempts sent a round trip or more apart
+        // within the span, by when they were sent; else since the first throttled one, by when
+        // the answers came. Within a round trip of the first throttled attempt the measurement
+        // may not have seen what the source admits yet: it is taken again a round trip after.
+        let span_start = now.checked_sub(state.rate_span()).unwrap_or(now);
+        let admitted = state
+            .admitted_between_throttled(span_start, round_trip)
+            .unwrap_or(recent.admitted);
+        let to = (admitted * RATE_BACKOFF).max(MIN_RATE);
         let next = state.pace.map_or(now, |p| p.next);
         state.pace = Some(Pace {
             rate: to,
@@ -805,6 +870,46 @@ mod tests {
             "{throttled} throttled of {}",
             successes + throttled
         );
+    }
+
+    #[test]
+    fn the_admitted_rate_is_counted_between_throttled_attempts_by_when_they_were_sent() {
+        let limit = AdaptiveLimit::new("s", 64);
+        let ms = Duration::from_millis;
+        let t0 = Instant::now();
+        // (sent, took, throttled), in milliseconds.
+        let mut attempts: Vec<(u64, u64, bool)> = Vec::new();
+        // What was left of a burst: ten attempts sent in the 10 ms before the first throttled
+        // one, all admitted, answered after it (they took 35 ms, the others 20).
+        attempts.extend((0..10).map(|i| (i, 35, false)));
+        // Then throttled attempts sent at 10, 12, 50 and 110 ms, and one admitted every 10 ms
+        // in between (15, 25, …, 105: ten in 100 ms, a rate of 100/s), and one after.
+        attempts.extend([
+            (10, 20, true),
+            (12, 20, true),
+            (50, 20, true),
+            (110, 20, true),
+        ]);
+        attempts.extend((0..10).map(|i| (15 + 10 * i, 20, false)));
+        attempts.push((120, 20, false));
+        // Remembered in the order they ended.
+        attempts.sort_by_key(|(sent, took, _)| sent + took);
+        let mut state = limit.lock();
+        for (sent, took, throttled) in attempts {
+            let sent = t0 + ms(sent);
+            state.remember(sent + ms(took), sent, throttled);
+        }
+        let rate = state
+            .admitted_between_throttled(t0, ms(20))
+            .expect("100 ms apart");
+        assert!((rate - 100.0).abs() < 1e-9, "{rate}");
+        // Counted by when the answers came, from the first throttled one (at 30 ms) over the
+        // same 100 ms, the burst's ten answers are in: twice the rate.
+        let by_answers = state.admitted_within(t0 + ms(30), ms(100));
+        assert!((by_answers - 200.0).abs() < 1e-9, "{by_answers}");
+        // Too close together to say: none.
+        assert_eq!(state.admitted_between_throttled(t0, ms(101)), None);
+        assert_eq!(state.admitted_between_throttled(t0 + ms(71), ms(1)), None);
     }
 
     #[tokio::test(start_paused = true)]
