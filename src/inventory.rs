@@ -615,7 +615,8 @@ impl SourceRun {
     /// [`InventoryProgress`], with the total the first page announced (a total the paging
     /// refuses as implausible is not counted). A repository the listing already handed out
     /// within its [`repeat_window`] (a listing that shifted while it was paged) is dropped, and
-    /// counted as skipped.
+    /// counted as skipped; so is, in a listing of one registry from a provider that lists
+    /// across registries, a repository of another registry (the server's filter matched more).
     fn repositories_of(
         self: &Arc<Self>,
         registry: Option<String>,
@@ -641,6 +642,12 @@ impl SourceRun {
         let this = self.clone();
         let mut seen = RecentSet::new(repeat_window(self.provider.page_size()));
         let skipped = self.progress.clone();
+        // A provider that lists across registries filters by the one asked for on the server,
+        // which may match more (SWR matches namespaces as substrings): those belong to their own
+        // listing, if they are wanted at all.
+        let only = registry
+            .clone()
+            .filter(|_| self.capabilities.lists_repositories_across_registries);
         paginate(context, options.clone(), move |cursor| {
             let (provider, progress, query) = (provider.clone(), progress.clone(), query.clone());
             let max_total = options.max_total;
@@ -655,12 +662,14 @@ impl SourceRun {
             }
         })
         .filter(move |item| {
-            // A shifting listing's repeat is dropped here, in the listing's own order.
-            let repeat = matches!(item, Ok(repo) if !seen.insert(&RepositoryRef::from(repo)));
-            if repeat {
+            // Another registry's repository, or a shifting listing's repeat (in the listing's
+            // own order), is dropped here.
+            let drop = matches!(item, Ok(repo) if only.as_ref().is_some_and(|r| repo.registry != *r)
+                || !seen.insert(&RepositoryRef::from(repo)));
+            if drop {
                 skipped.skipped();
             }
-            ready(!repeat)
+            ready(!drop)
         })
         .map(move |item| {
             item.map_err(|err| Box::new(this.failure("list_repositories", registry.clone(), &err)))

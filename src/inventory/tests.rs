@@ -882,6 +882,32 @@ async fn the_registry_filter_is_sent_to_the_provider_and_checked_again() {
 }
 
 #[tokio::test]
+async fn namespaces_the_server_matches_fuzzily_are_listed_once_each() {
+    // SWR matches the namespace filter as a substring: the listing asked for `ns1` also brings
+    // `ns1-old`'s repositories, which the listing asked for `ns1-old` brings too.
+    let swr = swr_catalog("swr");
+    let mut mock = base_mock(&swr.source, swr_caps());
+    let c = swr.clone();
+    mock.expect_repositories_page()
+        .returning(move |q, cursor| c.repositories_page(q, cursor));
+    mock.expect_tags_page().never();
+    let report = inventory(
+        vec![mock],
+        InventoryOptions::new()
+            .with_depth(TagDepth::None)
+            .with_filter(Filter::all().with_registry("ns1").with_registry("ns1-old")),
+    )
+    .collect()
+    .await;
+    assert!(report.complete, "{:?}", report.errors);
+    assert_eq!(
+        names(&report),
+        ["swr:ns1/backend", "swr:ns1/frontend", "swr:ns1-old/backend"]
+    );
+    assert_eq!(report.sources[0].repositories, 3);
+}
+
+#[tokio::test]
 async fn the_glob_is_sent_only_where_names_are_filtered_server_side() {
     let ncr = ncr_catalog("ncr");
     let mut ncr_mock = base_mock(&ncr.source, ncr_caps());
