@@ -86,8 +86,15 @@ impl RepositoryMatcher {
                 (Some(pattern), has_slash, server_literal(text))
             }
         };
+        // Each registry once, in the order given: a name given twice is listed once.
+        let mut registries: Vec<String> = Vec::with_capacity(filter.registries.len());
+        for name in &filter.registries {
+            if !registries.contains(name) {
+                registries.push(name.clone());
+            }
+        }
         Ok(RepositoryMatcher {
-            registries: filter.registries.clone(),
+            registries,
             glob,
             matches_full_name,
             server_literal,
@@ -225,6 +232,16 @@ mod tests {
         assert!(m.accepts(&repo("team", "x")), "full name team/x");
         let m = matcher("*");
         assert!(m.accepts(&repo("r", "a/b")));
+    }
+
+    #[test]
+    fn a_registry_named_twice_is_listed_once() {
+        let filter = Filter::all()
+            .with_registry("prod")
+            .with_registry("dev")
+            .with_registry("prod");
+        let m = RepositoryMatcher::new(&filter).unwrap();
+        assert_eq!(m.registries(), ["prod", "dev"]);
     }
 
     #[test]

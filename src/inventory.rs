@@ -559,17 +559,20 @@ fn repository_listing(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
         }
         return registry_rows(run).chain(repositories).boxed();
     }
+    // A registry the listing repeats (a listing that shifted, or a broken server) is listed once.
+    let mut seen = RecentSet::<str>::new(REPEAT_WINDOW_MAX);
     run.provider
         .list_registries()
         .filter_map(move |registry| {
             ready(match registry {
-                Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
+                Ok(registry) if !wanted.is_empty() && !wanted.contains(&registry.name) => None,
+                Ok(registry) if !seen.insert(registry.name.as_str()) => None,
+                Ok(registry) => {
                     let name = registry.name.clone();
                     let row = stream::once(ready(Listed::Registry(registry)));
                     let items = this.repositories_of(Some(name)).map(Listed::Item);
                     Some(row.chain(items).boxed())
                 }
-                Ok(_) => None,
                 Err(err) => {
                     let failure = this.failure("list_registries", None, &err);
                     Some(stream::once(ready(Listed::Item(Err(Box::new(failure))))).boxed())
@@ -586,14 +589,14 @@ fn repository_listing(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
 fn registry_rows(run: &Arc<SourceRun>) -> BoxStream<'static, Listed> {
     let wanted = run.matcher.registries().to_vec();
     let this = run.clone();
+    let mut seen = RecentSet::<str>::new(REPEAT_WINDOW_MAX);
     run.provider
         .list_registries()
         .filter_map(move |registry| {
             ready(match registry {
-                Ok(registry) if wanted.is_empty() || wanted.contains(&registry.name) => {
-                    Some(Listed::Registry(registry))
-                }
-                Ok(_) => None,
+                Ok(registry) if !wanted.is_empty() && !wanted.contains(&registry.name) => None,
+                Ok(registry) if !seen.insert(registry.name.as_str()) => None,
+                Ok(registry) => Some(Listed::Registry(registry)),
                 Err(err) if err.kind() == ErrorKind::Unsupported => None,
                 Err(err) => Some(Listed::Item(Err(Box::new(this.failure(
                     "list_registries",

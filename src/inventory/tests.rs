@@ -908,6 +908,72 @@ async fn namespaces_the_server_matches_fuzzily_are_listed_once_each() {
 }
 
 #[tokio::test]
+async fn a_registry_listed_twice_or_named_twice_is_listed_once() {
+    // NCR-like: the registries listing repeats `prod` (on its second page, after `qa`, which the
+    // filter leaves out).
+    let ncr = ncr_catalog("ncr");
+    let mut ncr_mock = base_mock(&ncr.source, ncr_caps());
+    let s = ncr.source.clone();
+    ncr_mock.expect_registries_page().returning(move |cursor| {
+        let registries = ["prod", "dev", "qa", "prod"].map(|n| Registry::new(&s, n));
+        Ok(paged(&registries, cursor))
+    });
+    let c = ncr.clone();
+    ncr_mock
+        .expect_repositories_page()
+        .returning(move |q, cursor| c.repositories_page(q, cursor));
+    ncr_mock.expect_tags_page().never();
+    // SWR-like: the namespace is named twice in the filter, and the registries listing (for the
+    // registry rows) repeats it.
+    let swr = swr_catalog("swr");
+    let mut swr_mock = base_mock(&swr.source, swr_caps());
+    let s = swr.source.clone();
+    swr_mock.expect_registries_page().returning(move |cursor| {
+        let registries = ["ns1", "ns1", "ns1-old"].map(|n| Registry::new(&s, n));
+        Ok(paged(&registries, cursor))
+    });
+    let c = swr.clone();
+    swr_mock
+        .expect_repositories_page()
+        .returning(move |q, cursor| c.repositories_page(q, cursor));
+    let report = inventory(
+        vec![ncr_mock, swr_mock],
+        InventoryOptions::new()
+            .with_depth(TagDepth::None)
+            .with_registry_rows(true)
+            .with_filter(
+                Filter::all()
+                    .with_registry("prod")
+                    .with_registry("dev")
+                    .with_registry("ns1")
+                    .with_registry("ns1"),
+            ),
+    )
+    .collect()
+    .await;
+    assert!(report.complete, "{:?}", report.errors);
+    assert_eq!(
+        names(&report),
+        [
+            "ncr:dev/tool",
+            "ncr:dev/web",
+            "ncr:prod/api",
+            "ncr:prod/team/db",
+            "ncr:prod/web",
+            "swr:ns1/backend",
+            "swr:ns1/frontend"
+        ]
+    );
+    let mut registries: Vec<String> = report
+        .registries
+        .iter()
+        .map(|r| format!("{}:{}", r.source, r.name))
+        .collect();
+    registries.sort();
+    assert_eq!(registries, ["ncr:dev", "ncr:prod", "swr:ns1"]);
+}
+
+#[tokio::test]
 async fn the_glob_is_sent_only_where_names_are_filtered_server_side() {
     let ncr = ncr_catalog("ncr");
     let mut ncr_mock = base_mock(&ncr.source, ncr_caps());
