@@ -158,6 +158,8 @@ struct State {
     /// Recent attempts: when they were sent and ended, and whether they were throttled.
     history: VecDeque<Attempt>,
     pace: Option<Pace>,
+    /// The rate the source was last paced to, as set (kept after the pacing ends).
+    paced_to: Option<f64>,
 }
 
 /// One attempt, as remembered for measuring the rate a source admits.
@@ -374,6 +376,7 @@ impl AdaptiveLimit {
                 lowest_latency: None,
                 peak: start,
                 history: VecDeque::new(),
+                paced_to: None,
                 pace: None,
             }),
             released: Notify::new(),
@@ -399,6 +402,13 @@ impl AdaptiveLimit {
     pub(crate) fn pace(&self) -> Option<f64> {
         let now = Instant::now();
         self.lock().pace.map(|p| p.rate_at(now))
+    }
+
+    /// The rate (requests per second) the source was last paced to after it throttled at a
+    /// rate, as set: 90% of what it was measured to admit. Kept after the pacing ends; `None`
+    /// if it never was paced.
+    pub(crate) fn paced_to(&self) -> Option<f64> {
+        self.lock().paced_to
     }
 
     /// The highest limit reached so far.
@@ -483,6 +493,7 @@ impl AdaptiveLimit {
                     measure_from: None,
                     ..pace
                 });
+                state.paced_to = Some(to);
                 changes.push(Change {
                     what: "pace",
                     from: pace.rate_at(now),
@@ -607,6 +618,7 @@ impl AdaptiveLimit {
             next,
             measure_from: recent.too_early,
         });
+        state.paced_to = Some(to);
         Some(Change {
             what: "pace",
             from,
@@ -977,10 +989,11 @@ mod tests {
             (lowered - 100.0 * RATE_BACKOFF).abs() < 1e-6,
             "{risen} → {lowered}"
         );
-        // Quiet for long enough: no more pacing.
+        // Quiet for long enough: no more pacing; the rate it was last paced to is kept.
         tokio::time::sleep(PACE_QUIET).await;
         ended(Outcome::Success);
         assert_eq!(limit.pace(), None);
+        assert_eq!(limit.paced_to(), Some(lowered));
     }
 
     #[test]

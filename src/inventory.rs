@@ -829,6 +829,10 @@ impl SourceRun {
         summary.throttled = after.throttled.saturating_sub(before.throttled);
         summary.page_size = self.provider.page_size();
         summary.concurrency_limit = u32::try_from(self.provider.concurrency_limit()).ok();
+        summary.paced_rps = self
+            .provider
+            .paced_to()
+            .map(|rate| rate.round().max(1.0) as u32);
         summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if self.reuse.is_some() {
             summary.reused = Some(self.reused.load(Ordering::Relaxed));

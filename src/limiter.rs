@@ -64,6 +64,11 @@ impl LimitedProvider {
         self.local.current()
     }
 
+    /// The rate the source was last paced to, if it was (see [`AdaptiveLimit::paced_to`]).
+    pub(crate) fn paced_to(&self) -> Option<f64> {
+        self.local.paced_to()
+    }
+
     /// Runs `request` on its own task once both permits are held: the source's own first, so
     /// a source at its own limit never sits on global permits other sources could use.
     async fn limited<T, F, Fut>(&self, request: F) -> Result<T>
@@ -351,10 +356,17 @@ mod tests {
         assert_eq!(limited.concurrency_limit(), crate::adaptive::INITIAL_LIMIT);
         burst(&limited, 200).await;
         assert_eq!(limited.concurrency_limit(), 48, "grown to the cap");
+        assert_eq!(
+            limited.paced_to(),
+            None,
+            "not paced while nothing is throttled"
+        );
         gateway.throttling.store(true, Ordering::SeqCst);
         burst(&limited, 200).await;
         let throttled = limited.concurrency_limit();
         assert!(throttled < 8, "shrunk on throttling: {throttled}");
+        // Every first attempt throttled: a source that throttles what it is sent is paced.
+        assert!(limited.paced_to().is_some(), "paced");
         gateway.throttling.store(false, Ordering::SeqCst);
         burst(&limited, 200).await;
         let recovered = limited.concurrency_limit();

@@ -111,6 +111,12 @@ pub struct SourceSummary {
     /// store, or written before the limit was adaptive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency_limit: Option<u32>,
+    /// The rate, in requests per second, the source was last paced to after it throttled
+    /// what it was sent beyond a rate (90% of the rate it was measured to admit: about what its
+    /// gateway allows). `None` when it never was (no throttling, or only now and then), and in
+    /// summaries stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paced_rps: Option<u32>,
     /// The page size the source ended up using, after any negotiation with the vendor (a
     /// refused size is halved and remembered); `None` when the provider does not say.
     pub page_size: Option<u32>,
@@ -139,6 +145,7 @@ impl SourceSummary {
             retries: 0,
             throttled: 0,
             concurrency_limit: None,
+            paced_rps: None,
             page_size: None,
             elapsed_ms: 0,
             reused: None,

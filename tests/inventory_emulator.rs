@@ -164,8 +164,9 @@ fn without_clock(mut report: InventoryReport, keep_requests: bool) -> InventoryR
     report.generated_at = chrono::DateTime::UNIX_EPOCH;
     for source in &mut report.sources {
         source.elapsed_ms = 0;
-        // Where the adaptive limit stands depends on how the requests interleaved.
+        // Where the adaptive limit and pace stand depends on how the requests interleaved.
         source.concurrency_limit = None;
+        source.paced_rps = None;
         if !keep_requests {
             source.requests = 0;
             source.retries = 0;

@@ -567,7 +567,8 @@ pub fn round_trip_row(settings: &Settings, host: &EmulatorHost, count: u32) -> R
 }
 
 /// `report` without what differs between two complete runs over the same data: the clock, the
-/// request counts and where the adaptive limit ended (it depends on how requests interleaved).
+/// request counts and where the adaptive limit and pace ended (they depend on how requests
+/// interleaved).
 pub fn comparable(mut report: InventoryReport) -> InventoryReport {
     report.generated_at = chrono::DateTime::UNIX_EPOCH;
     for source in &mut report.sources {
@@ -576,6 +577,7 @@ pub fn comparable(mut report: InventoryReport) -> InventoryReport {
         source.retries = 0;
         source.throttled = 0;
         source.concurrency_limit = None;
+        source.paced_rps = None;
     }
     report
 }

@@ -1480,7 +1480,51 @@ async fn the_summary_reports_the_page_size_and_throttling() {
     // counters alone leave it where it started.
     let limit = summary.concurrency_limit.expect("the limit is reported");
     assert_eq!(limit as usize, crate::adaptive::INITIAL_LIMIT);
+    assert_eq!(summary.paced_rps, None, "never paced");
     assert!(report.complete);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_summary_reports_the_pace_of_a_source_throttled_at_a_rate() {
+    let catalog = wide_catalog("s");
+    let mut pages = MockPages::new();
+    let c = catalog.clone();
+    pages
+        .expect_registries()
+        .returning(move |cursor| futures::future::ready(c.registries_page(cursor)).boxed());
+    let c = catalog.clone();
+    pages.expect_repositories().returning(move |q, cursor| {
+        futures::future::ready(c.repositories_page(&q, cursor)).boxed()
+    });
+    let c = catalog.clone();
+    pages.expect_tags().returning(move |repo, cursor| {
+        let page = c.tags_page(&repo, cursor);
+        async move {
+            // Every tag page's first attempt is throttled (`Retry-After: 0`), the second goes
+            // through: half the attempts, as a gateway answers a client sending twice its rate.
+            crate::core::RetryPolicy::default()
+                .run(
+                    true,
+                    |attempt| async move {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        if attempt == 1 {
+                            return Err(Error::from_status(429, "slow down")
+                                .with_retry_after(Some(Duration::ZERO)));
+                        }
+                        Ok(())
+                    },
+                    |_, _| {},
+                )
+                .await?;
+            page
+        }
+        .boxed()
+    });
+    let provider = Scripted::provider(catalog.source.clone(), ncr_caps(), pages);
+    let report = Inventory::new(vec![provider]).collect().await;
+    assert!(report.complete, "{:?}", report.errors);
+    let paced = report.sources[0].paced_rps.expect("the pace is reported");
+    assert!(paced >= 1, "{paced}");
 }
 
 // ----- issue 13.4: the listing's read-ahead sized to the depth ------------------------------

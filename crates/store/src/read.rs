@@ -172,7 +172,7 @@ impl Store {
             .query(
                 "SELECT name, provider, region, endpoint, status, repositories, tags, errors, \
                  requests, retries, throttled, page_size, elapsed_ms, reused, registries, \
-                 concurrency_limit FROM run_sources \
+                 concurrency_limit, paced_rps FROM run_sources \
                  WHERE run_id = $1 ORDER BY position",
                 &[Value::int(id)],
                 &[
@@ -181,6 +181,7 @@ impl Store {
                     Kind::Text,
                     Kind::Text,
                     Kind::Text,
+                    Kind::Int,
                     Kind::Int,
                     Kind::Int,
                     Kind::Int,
@@ -220,6 +221,7 @@ impl Store {
                     s.reused = row[13].as_u64();
                     s.registries = row[14].as_u64().unwrap_or(0);
                     s.concurrency_limit = row[15].as_i64().and_then(|v| u32::try_from(v).ok());
+                    s.paced_rps = row[16].as_i64().and_then(|v| u32::try_from(v).ok());
                     Some(s)
                 }
             };

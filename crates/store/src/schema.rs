@@ -17,10 +17,17 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     (2, V2_VIEWS),
     (3, V3_SOURCE_REGISTRIES),
     (4, V4_CONCURRENCY_LIMIT),
+    (5, V5_PACED_RPS),
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// The rate each source was last paced to (`SourceSummary::paced_rps`); `NULL` in runs stored
+/// before it was kept, and for sources that were never paced.
+const V5_PACED_RPS: &str = "
+ALTER TABLE run_sources ADD COLUMN paced_rps BIGINT;
+";
 
 /// Where each source's adaptive concurrency limit ended (`SourceSummary::concurrency_limit`);
 /// `NULL` in runs stored before it was kept, and for sources that reported none.

@@ -35,7 +35,8 @@ const INSERT_SOURCE: &str = "INSERT INTO run_sources (run_id, position, name, pr
 
 const FINISH_SOURCE: &str = "UPDATE run_sources SET status = $1, repositories = $2, tags = $3, \
     errors = $4, requests = $5, retries = $6, throttled = $7, page_size = $8, elapsed_ms = $9, \
-    reused = $10, registries = $11, concurrency_limit = $12 WHERE run_id = $13 AND name = $14";
+    reused = $10, registries = $11, concurrency_limit = $12, paced_rps = $13 WHERE run_id = $14 \
+    AND name = $15";
 
 const INSERT_REPOSITORY: &str = "INSERT INTO repositories (run_id, source, provider, region, \
     registry, name, full_name, pull_uri, description, public, tag_immutable, tag_count, \
@@ -250,6 +251,7 @@ impl SnapshotWriter {
                 Value::count(summary.reused),
                 Value::count(Some(summary.registries)),
                 Value::Int(summary.concurrency_limit.map(i64::from)),
+                Value::Int(summary.paced_rps.map(i64::from)),
                 Value::int(self.id),
                 Value::text(&summary.name),
             ],

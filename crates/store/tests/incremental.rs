@@ -49,8 +49,9 @@ fn comparable(mut report: InventoryReport) -> InventoryReport {
         source.retries = 0;
         source.elapsed_ms = 0;
         source.reused = None;
-        // Where the adaptive limit ends depends on how the requests interleaved.
+        // Where the adaptive limit and pace end depends on how the requests interleaved.
         source.concurrency_limit = None;
+        source.paced_rps = None;
     }
     report
 }

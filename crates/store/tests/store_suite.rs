@@ -64,6 +64,7 @@ fn summary(name: &str, repositories: u64, tags: u64, errors: u64) -> SourceSumma
     let mut s = SourceSummary::new(&source(name));
     s.registries = 1;
     s.concurrency_limit = Some(12);
+    s.paced_rps = Some(94);
     s.repositories = repositories;
     s.tags = tags;
     s.errors = errors;
