@@ -81,6 +81,9 @@ fn measure(
         thousands(summary.throttled),
         thousands(summary.retries)
     ));
+    if let Some(rate) = summary.paced_rps {
+        row.notes.push(format!("last paced to {rate}/s"));
+    }
     eprintln!(
         "[bench] {id}: {} requests in {:.3} s (bound {:.3} s), {}",
         stats.requests,
