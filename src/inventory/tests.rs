@@ -1164,6 +1164,21 @@ fn slow_pages(catalog: &Catalog, mine: Arc<InFlight>, global: Arc<InFlight>) -> 
     pages
 }
 
+/// [`MockPages`] answering `catalog`'s registries and repositories at once; the test sets its
+/// tags.
+fn listing_pages(catalog: &Catalog) -> MockPages {
+    let mut pages = MockPages::new();
+    let c = catalog.clone();
+    pages
+        .expect_registries()
+        .returning(move |cursor| futures::future::ready(c.registries_page(cursor)).boxed());
+    let c = catalog.clone();
+    pages.expect_repositories().returning(move |q, cursor| {
+        futures::future::ready(c.repositories_page(&q, cursor)).boxed()
+    });
+    pages
+}
+
 /// A catalog big enough to keep every limit busy.
 fn wide_catalog(name: &str) -> Catalog {
     let repos: Vec<(String, Vec<String>)> = (0..12)
@@ -1253,15 +1268,7 @@ async fn a_stalled_source_does_not_hold_up_the_others() {
     // Source "stuck" never answers its first tag request; the per-source limit of 1 keeps it to
     // one of the two global permits, so "fine" finishes.
     let stuck = ncr_catalog("stuck");
-    let mut pages = MockPages::new();
-    let c = stuck.clone();
-    pages
-        .expect_registries()
-        .returning(move |cursor| futures::future::ready(c.registries_page(cursor)).boxed());
-    let c = stuck.clone();
-    pages.expect_repositories().returning(move |q, cursor| {
-        futures::future::ready(c.repositories_page(&q, cursor)).boxed()
-    });
+    let mut pages = listing_pages(&stuck);
     pages
         .expect_tags()
         .returning(|_, _| futures::future::pending().boxed());
@@ -1487,15 +1494,7 @@ async fn the_summary_reports_the_page_size_and_throttling() {
 #[tokio::test(start_paused = true)]
 async fn the_summary_reports_the_pace_of_a_source_throttled_at_a_rate() {
     let catalog = wide_catalog("s");
-    let mut pages = MockPages::new();
-    let c = catalog.clone();
-    pages
-        .expect_registries()
-        .returning(move |cursor| futures::future::ready(c.registries_page(cursor)).boxed());
-    let c = catalog.clone();
-    pages.expect_repositories().returning(move |q, cursor| {
-        futures::future::ready(c.repositories_page(&q, cursor)).boxed()
-    });
+    let mut pages = listing_pages(&catalog);
     let c = catalog.clone();
     pages.expect_tags().returning(move |repo, cursor| {
         let page = c.tags_page(&repo, cursor);
