@@ -234,12 +234,13 @@ fn sources_table(sources: &[SourceSummary]) -> TextTable {
             "TAGS",
             "REQUESTS",
             "RETRIES",
+            "THROTTLED",
             "ERRORS",
             "TIME",
         ],
-        &[4, 5, 6, 7, 8, 9, 10],
+        &[4, 5, 6, 7, 8, 9, 10, 11],
     );
-    let mut sums = [0u64; 6];
+    let mut sums = [0u64; 7];
     for source in sources {
         let counts = [
             source.registries,
@@ -247,6 +248,7 @@ fn sources_table(sources: &[SourceSummary]) -> TextTable {
             source.tags,
             source.requests,
             source.retries,
+            source.throttled,
             source.errors,
         ];
         for (sum, n) in sums.iter_mut().zip(counts) {
@@ -451,6 +453,8 @@ mod report_tests {
         summary.tags = 3;
         summary.errors = 1;
         summary.requests = 5;
+        summary.retries = 3;
+        summary.throttled = 2;
         let mut failure = Failure::new(&source, "list_tags", ErrorKind::Timeout, "too slow");
         failure.target = Some("reg/other".into());
         let mut report = InventoryReport::new(vec![summary], vec![repo], vec![failure]);
@@ -482,6 +486,18 @@ mod report_tests {
         assert!(text.contains("Registries without repositories:"), "{text}");
         assert!(text.contains("empty-reg  disconnected"), "{text}");
         assert!(text.contains("partial"), "{text}");
+        // The sources table: requests, retries and throttled responses, then errors.
+        let header = text
+            .lines()
+            .find(|l| l.starts_with("SOURCE") && l.contains("REQUESTS"))
+            .unwrap_or_else(|| panic!("no sources table: {text}"));
+        assert!(header.contains("RETRIES  THROTTLED  ERRORS"), "{header}");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("ncp-kr") && l.contains("partial"))
+            .unwrap_or_else(|| panic!("no source row: {text}"));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[4..11], ["0", "1", "3", "5", "3", "2", "1"], "{row}");
         assert!(
             text.contains(
                 "INCOMPLETE: 2 registries, 1 repositories, 3 tags from 1 sources; 1 error(s)"
