@@ -45,15 +45,13 @@ fn measure(
     let (inventory, page_size) =
         scenario::configured_inventory(host, vendor, options).map_err(|e| format!("{id}: {e}"))?;
     let expected = Expected::of(fixture, vendor, depth, page_size);
-    let runtime = super::host::client_runtime()?;
     let super::host::Measured {
         output: report,
         wall,
         client_cpu,
         emulator_cpu,
         stats,
-    } = host.measure(id, &runtime, async move { inventory.collect().await })?;
-    drop(runtime);
+    } = host.collect(id, inventory)?;
     scenario::check_report(id, &report, &expected, depth)?;
     let summary = report
         .sources

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use reginv::{Inventory, InventoryReport};
 use reginv_emulator::{Emulator, EmulatorStats, Faults, Fixture};
 use tokio::runtime::Runtime;
 
@@ -104,5 +105,16 @@ impl EmulatorHost {
             emulator_cpu: threads_cpu(EMULATOR).saturating_sub(emulator_before),
             stats: self.emulator.stats(),
         })
+    }
+
+    /// `inventory.collect()` for the row `id`, [measured](Self::measure) on a client runtime
+    /// of its own, which is gone when this returns.
+    pub fn collect(
+        &self,
+        id: &str,
+        inventory: Inventory,
+    ) -> Result<Measured<InventoryReport>, String> {
+        let runtime = client_runtime()?;
+        self.measure(id, &runtime, async move { inventory.collect().await })
     }
 }

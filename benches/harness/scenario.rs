@@ -343,15 +343,13 @@ pub fn inventory_rows(
         let (inventory, page_size) =
             configured_inventory(host, vendor, options).map_err(|e| format!("{id}: {e}"))?;
         let expected = Expected::of(fixture, vendor, depth, page_size);
-        let runtime = super::host::client_runtime()?;
         let Measured {
             output: report,
             wall,
             client_cpu,
             emulator_cpu,
             stats,
-        } = host.measure(&id, &runtime, async move { inventory.collect().await })?;
-        drop(runtime);
+        } = host.collect(&id, inventory)?;
         let reported = check_report(&id, &report, &expected, depth)?;
         if reported != stats.requests {
             return Err(format!(

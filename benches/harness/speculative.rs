@@ -142,15 +142,13 @@ fn measure_once(
     let inventory = Inventory::new(vec![provider])
         .with_options(options)
         .map_err(|e| format!("{id}: cannot build the inventory: {e}"))?;
-    let runtime = super::host::client_runtime()?;
     let Measured {
         output: report,
         wall,
         client_cpu,
         emulator_cpu,
         stats,
-    } = host.measure(id, &runtime, async move { inventory.collect().await })?;
-    drop(runtime);
+    } = host.collect(id, inventory)?;
     scenario::check_report(id, &report, expected, TagDepth::Names)?;
     Ok(Run {
         wall,
