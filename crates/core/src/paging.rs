@@ -1741,19 +1741,34 @@ mod tests {
         asked
     }
 
+    /// A listing of `items` from a [`recording_server`] (pages of `size`, announcing `total`)
+    /// with `concurrency` pages in flight and `speculative` as the speculative next cursor:
+    /// the items, the error that ended it, and the cursors asked for ([`asked_sorted`]).
+    async fn speculative_listing(
+        items: Vec<u32>,
+        size: u32,
+        total: Option<u64>,
+        concurrency: usize,
+        speculative: Cursor,
+    ) -> (Vec<u32>, Option<Error>, Vec<Option<Cursor>>) {
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let s = paginate(
+            ErrorContext::default(),
+            PagingOptions::default()
+                .with_concurrency(concurrency)
+                .with_speculative_next(speculative),
+            recording_server(items, size, total, asked.clone()),
+        );
+        let (items, err) = collect(s).await;
+        (items, err, asked_sorted(&asked))
+    }
+
     #[tokio::test]
     async fn the_speculative_page_stands_in_for_the_second_page() {
         // With a total (parallel and one page after another) and without one.
         for (total, concurrency) in [(Some(5), 4), (Some(5), 1), (None, 4), (None, 1)] {
-            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let s = paginate(
-                ErrorContext::default(),
-                PagingOptions::default()
-                    .with_concurrency(concurrency)
-                    .with_speculative_next(offset(2, 2)),
-                recording_server((1..=5).collect(), 2, total, asked.clone()),
-            );
-            let (items, err) = collect(s).await;
+            let (items, err, asked) =
+                speculative_listing((1..=5).collect(), 2, total, concurrency, offset(2, 2)).await;
             assert!(err.is_none(), "{total:?} c{concurrency}: {err:?}");
             assert_eq!(
                 items,
@@ -1762,7 +1777,7 @@ mod tests {
             );
             // Offset 2 once: the speculative request is the second page, not an extra one.
             let expected = vec![None, Some(offset(2, 2)), Some(offset(4, 2))];
-            assert_eq!(asked_sorted(&asked), expected, "{total:?} c{concurrency}");
+            assert_eq!(asked, expected, "{total:?} c{concurrency}");
         }
     }
 
@@ -1770,33 +1785,19 @@ mod tests {
     async fn a_listing_of_one_page_pays_one_request_for_the_speculative_page() {
         for concurrency in [1, 4] {
             // A short first page with its total: complete at once, the speculative page unused.
-            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let s = paginate(
-                ErrorContext::default(),
-                PagingOptions::default()
-                    .with_concurrency(concurrency)
-                    .with_speculative_next(offset(3, 3)),
-                recording_server(vec![1, 2], 3, Some(2), asked.clone()),
-            );
-            let (items, err) = collect(s).await;
+            let (items, err, asked) =
+                speculative_listing(vec![1, 2], 3, Some(2), concurrency, offset(3, 3)).await;
             assert!(err.is_none(), "{err:?}");
             assert_eq!(items, vec![1, 2]);
-            assert_eq!(asked_sorted(&asked), vec![None, Some(offset(3, 3))]);
+            assert_eq!(asked, vec![None, Some(offset(3, 3))]);
 
             // A full first page reaching its total: the speculative page is the one more page
             // the loop asks for, so it costs nothing extra.
-            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let s = paginate(
-                ErrorContext::default(),
-                PagingOptions::default()
-                    .with_concurrency(concurrency)
-                    .with_speculative_next(offset(3, 3)),
-                recording_server(vec![1, 2, 3], 3, Some(3), asked.clone()),
-            );
-            let (items, err) = collect(s).await;
+            let (items, err, asked) =
+                speculative_listing(vec![1, 2, 3], 3, Some(3), concurrency, offset(3, 3)).await;
             assert!(err.is_none(), "{err:?}");
             assert_eq!(items, vec![1, 2, 3]);
-            assert_eq!(asked_sorted(&asked), vec![None, Some(offset(3, 3))]);
+            assert_eq!(asked, vec![None, Some(offset(3, 3))]);
         }
     }
 
@@ -1825,19 +1826,12 @@ mod tests {
 
         // A first page whose size differs from the speculative cursor's (a negotiated page
         // size): the speculative page is not the next page, the loop asks for its own.
-        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let s = paginate(
-            ErrorContext::default(),
-            PagingOptions::default()
-                .with_concurrency(4)
-                .with_speculative_next(offset(4, 4)),
-            recording_server((1..=5).collect(), 2, Some(5), asked.clone()),
-        );
-        let (items, err) = collect(s).await;
+        let (items, err, asked) =
+            speculative_listing((1..=5).collect(), 2, Some(5), 4, offset(4, 4)).await;
         assert!(err.is_none(), "{err:?}");
         assert_eq!(items, (1..=5).collect::<Vec<_>>());
         assert_eq!(
-            asked_sorted(&asked),
+            asked,
             vec![
                 None,
                 Some(offset(2, 2)),
@@ -1852,30 +1846,16 @@ mod tests {
         for concurrency in [1, 4] {
             // The total (2) lands on the first page's end, the real count is 4: the speculative
             // page is the one more page, and it brings items.
-            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let s = paginate(
-                ErrorContext::default(),
-                PagingOptions::default()
-                    .with_concurrency(concurrency)
-                    .with_speculative_next(offset(2, 2)),
-                recording_server((1..=4).collect(), 2, Some(2), asked.clone()),
-            );
-            let (items, err) = collect(s).await;
+            let (items, err, _) =
+                speculative_listing((1..=4).collect(), 2, Some(2), concurrency, offset(2, 2)).await;
             assert_eq!(items, vec![1, 2]);
             let err = err.expect("a total below the real count must fail the listing");
             assert_eq!(err.kind(), ErrorKind::Protocol);
             assert!(err.to_string().contains("more than the 2"), "{err}");
 
             // Total 3, and the speculative page brings 2 more: over-delivery.
-            let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
-            let s = paginate(
-                ErrorContext::default(),
-                PagingOptions::default()
-                    .with_concurrency(concurrency)
-                    .with_speculative_next(offset(2, 2)),
-                recording_server((1..=4).collect(), 2, Some(3), asked.clone()),
-            );
-            let (_, err) = collect(s).await;
+            let (_, err, _) =
+                speculative_listing((1..=4).collect(), 2, Some(3), concurrency, offset(2, 2)).await;
             let err = err.expect("over-delivery");
             assert!(err.to_string().contains("more than the 3"), "{err}");
 
