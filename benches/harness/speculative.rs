@@ -103,6 +103,19 @@ struct Run {
     emulator_cpu: Duration,
 }
 
+impl Run {
+    /// What `measured` says of the run, whatever it returned.
+    fn of<T>(measured: &Measured<T>) -> Run {
+        Run {
+            wall: measured.wall,
+            requests: measured.stats.requests,
+            peak_in_flight: measured.stats.peak_in_flight,
+            client_cpu: measured.client_cpu,
+            emulator_cpu: measured.emulator_cpu,
+        }
+    }
+}
+
 /// The SWR provider of the rows: pages of `page`, speculation `speculative`, up to
 /// `concurrency` pages in flight once the total is known (the inventory raises it to its own
 /// limit).
@@ -142,21 +155,9 @@ fn measure_once(
     let inventory = Inventory::new(vec![provider])
         .with_options(options)
         .map_err(|e| format!("{id}: cannot build the inventory: {e}"))?;
-    let Measured {
-        output: report,
-        wall,
-        client_cpu,
-        emulator_cpu,
-        stats,
-    } = host.collect(id, inventory)?;
-    scenario::check_report(id, &report, expected, TagDepth::Names)?;
-    Ok(Run {
-        wall,
-        requests: stats.requests,
-        peak_in_flight: stats.peak_in_flight,
-        client_cpu,
-        emulator_cpu,
-    })
+    let measured = host.collect(id, inventory)?;
+    scenario::check_report(id, &measured.output, expected, TagDepth::Names)?;
+    Ok(Run::of(&measured))
 }
 
 /// One listing of every repository through the provider alone (`list_repositories`, pages
@@ -178,28 +179,19 @@ fn measure_warm(
         .block_on(runtime.spawn(async move { warm.registries_page(None).await }))
         .map_err(|e| format!("{id}: {e}"))?
         .map_err(|e| format!("{id}: the request proving the credentials: {e}"))?;
-    let Measured {
-        output,
-        wall,
-        client_cpu,
-        emulator_cpu,
-        stats,
-    } = host.measure(id, &runtime, async move {
+    let measured = host.measure(id, &runtime, async move {
         provider
             .list_repositories(RepositoryQuery::all())
             .try_collect::<Vec<Repository>>()
             .await
     })?;
     drop(runtime);
-    let listed = output.map_err(|e| format!("{id}: the listing failed: {e}"))?;
+    let run = Run::of(&measured);
+    let listed = measured
+        .output
+        .map_err(|e| format!("{id}: the listing failed: {e}"))?;
     scenario::verify(id, &listed, expected, TagDepth::Names)?;
-    Ok(Run {
-        wall,
-        requests: stats.requests,
-        peak_in_flight: stats.peak_in_flight,
-        client_cpu,
-        emulator_cpu,
-    })
+    Ok(run)
 }
 
 fn milliseconds(d: Duration) -> String {
