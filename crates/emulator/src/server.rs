@@ -203,7 +203,7 @@ async fn dispatch(shared: &Shared, api: &dyn Routed, req: &ApiRequest<'_>) -> Ou
     let latency_key = format!("{} {}", req.method, req.path_and_query);
     let latency = lock(&shared.faults).latency(&latency_key);
     if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
+        crate::delay::sleep(latency).await;
     }
 
     let credential = match api.authenticate(req) {
