@@ -36,6 +36,13 @@
 //! per round trip); and [`PACE_QUIET`] without a throttled attempt ends the pacing. A server that
 //! throttles a random few percent of requests is neither paced nor (see above) slowed.
 //!
+//! Places are handed out in the order they were asked for (a tokio semaphore, resized as the
+//! limit moves): a request that waits is never overtaken by one that asked after it. With the
+//! first-come check this replaced, a woken waiter that found its place taken by a newcomer
+//! queued again at the back, so a listing's next page could wait behind the requests of the
+//! repositories it fed, round after round, while the fan-out ran dry (SWR full at 32 in flight
+//! 3% slower).
+//!
 //! The limit never exceeds the cap (the global `--concurrency`, or `--per-source-concurrency`
 //! when given) and never falls below 1. Each change of limit or pace is logged at info level
 //! (`reginv -v`).
@@ -44,7 +51,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::core::{Error, ErrorKind, Result};
@@ -139,7 +146,11 @@ pub(crate) struct AdaptiveLimit {
     source: String,
     cap: usize,
     state: Mutex<State>,
-    released: Notify,
+    /// The places, handed out in the order they were asked for (tokio's semaphore is fair):
+    /// a request that waits is never overtaken by one that asked later, so a listing's next
+    /// page waits behind at most the requests queued before it. Resized to the limit by
+    /// [`State::resize`].
+    places: Arc<Semaphore>,
 }
 
 #[derive(Debug)]
@@ -147,6 +158,10 @@ struct State {
     /// The limit; fractional so that growth by `1 / limit` adds up.
     limit: f64,
     in_flight: usize,
+    /// The limit the places stand for: their number, less `owed`.
+    places: usize,
+    /// Places taken out of the limit while in use: forgotten as they are given back.
+    owed: usize,
     slow_start: bool,
     /// Whether each of the last [`WINDOW`] attempts was a congestion signal.
     window: VecDeque<bool>,
@@ -205,6 +220,23 @@ impl Pace {
 impl State {
     fn current(&self) -> usize {
         (self.limit.floor() as usize).max(1)
+    }
+
+    /// Makes `places` stand for the limit now: adds places (first paying back any still
+    /// owed), or takes free ones away and owes the rest until requests give theirs back.
+    fn resize(&mut self, places: &Semaphore) {
+        let target = self.current();
+        if target > self.places {
+            let more = target - self.places;
+            let repaid = more.min(self.owed);
+            self.owed -= repaid;
+            places.add_permits(more - repaid);
+        } else if target < self.places {
+            let fewer = self.places - target;
+            let taken = places.forget_permits(fewer);
+            self.owed += fewer - taken;
+        }
+        self.places = target;
     }
 
     /// The span the admitted rate is measured over: [`RATE_WINDOW`], or four round trips.
@@ -330,6 +362,7 @@ struct Recent {
 #[derive(Debug)]
 pub(crate) struct Permit {
     limit: Arc<AdaptiveLimit>,
+    place: Option<OwnedSemaphorePermit>,
     started: Instant,
 }
 
@@ -344,8 +377,15 @@ impl Drop for Permit {
     fn drop(&mut self) {
         let mut state = self.limit.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
-        drop(state);
-        self.limit.released.notify_one();
+        if let Some(place) = self.place.take() {
+            if state.owed > 0 {
+                // The limit shrank below the places in use: this one goes.
+                state.owed -= 1;
+                place.forget();
+            }
+            // Otherwise it goes back to the first request waiting, if any (dropped here,
+            // under the lock, so `owed` and the places agree).
+        }
     }
 }
 
@@ -363,11 +403,14 @@ impl AdaptiveLimit {
         let cap = cap.max(1);
         let start = INITIAL_LIMIT.min(cap);
         Arc::new(AdaptiveLimit {
+            places: Arc::new(Semaphore::new(start)),
             source: source.into(),
             cap,
             state: Mutex::new(State {
                 limit: start as f64,
                 in_flight: 0,
+                places: start,
+                owed: 0,
                 slow_start: true,
                 window: VecDeque::with_capacity(WINDOW),
                 window_signals: 0,
@@ -379,7 +422,6 @@ impl AdaptiveLimit {
                 paced_to: None,
                 pace: None,
             }),
-            released: Notify::new(),
         })
     }
 
@@ -417,24 +459,16 @@ impl AdaptiveLimit {
         self.lock().peak
     }
 
-    /// Waits for a place within the limit, then for the request's turn while the source is
-    /// paced.
+    /// Waits for a place within the limit (in the order asked for), then for the request's
+    /// turn while the source is paced.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
-        loop {
-            let released = self.released.notified();
-            tokio::pin!(released);
-            released.as_mut().enable();
-            {
-                let mut state = self.lock();
-                if state.in_flight < state.current() {
-                    state.in_flight += 1;
-                    break;
-                }
-            }
-            released.await;
-        }
+        // The semaphore is never closed; should it be, the request goes without a place
+        // rather than never.
+        let place = self.places.clone().acquire_owned().await.ok();
+        self.lock().in_flight += 1;
         let mut permit = Permit {
             limit: self.clone(),
+            place,
             started: Instant::now(),
         };
         self.wait_turn().await;
@@ -541,6 +575,9 @@ impl AdaptiveLimit {
         let after = state.current();
         state.peak = state.peak.max(after);
         if after != before {
+            state.resize(&self.places);
+        }
+        if after != before {
             changes.push(Change {
                 what: "concurrency limit",
                 from: before as f64,
@@ -569,9 +606,6 @@ impl AdaptiveLimit {
                 "{} changed",
                 change.what
             );
-        }
-        if after > before {
-            self.released.notify_waiters();
         }
     }
 
@@ -787,6 +821,59 @@ mod tests {
         drop(a);
         waiting.await.unwrap();
         drop(b);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn places_go_in_the_order_asked_for_not_to_a_later_request() {
+        let limit = AdaptiveLimit::new("s", 1);
+        let held = limit.acquire().await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let first = tokio::spawn({
+            let (limit, order) = (limit.clone(), order.clone());
+            async move {
+                let place = limit.acquire().await;
+                order.lock().unwrap().push("waiting");
+                tokio::time::sleep(MS20).await;
+                drop(place);
+            }
+        });
+        tokio::task::yield_now().await;
+        // A place comes free and, before the waiting request runs, another asks for one: it
+        // waits its turn (a listing's next page must not be overtaken again and again by the
+        // requests of the repositories it feeds).
+        drop(held);
+        let later = limit.acquire().await;
+        order.lock().unwrap().push("later");
+        drop(later);
+        first.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["waiting", "later"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shrunk_limit_keeps_the_places_given_back_until_under_it() {
+        let limit = AdaptiveLimit::new("s", 8);
+        let mut held = Vec::new();
+        for _ in 0..8 {
+            held.push(limit.acquire().await);
+        }
+        let started = held[0].started();
+        for _ in 0..SIGNALS_TO_SHRINK {
+            limit.record(started, BUSY);
+        }
+        assert_eq!(limit.current(), 5);
+        let waiting = tokio::spawn({
+            let limit = limit.clone();
+            async move { limit.acquire().await.started() }
+        });
+        // Three of the eight given back: five still in flight, the limit's worth.
+        held.truncate(5);
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "five in flight at a limit of five");
+        held.pop();
+        waiting.await.unwrap();
+        // The three given back over the limit were taken out of it: five places, none owed.
+        let state = limit.lock();
+        assert_eq!((state.places, state.owed), (5, 0));
     }
 
     /// A gateway that admits `rate` requests a second (a token bucket holding `burst`) and
