@@ -9,8 +9,9 @@
 //!   burst ÷ 100 per second.
 //! - `faults-20`: NCR full with 20% injected faults (429, 5xx, dropped connections, truncated
 //!   bodies, a quarter each); the report must equal the fault-free run's.
-//! - `throttle1-clean` / `throttle1`: NCR full, five times the fixture, concurrency 64, clean and
-//!   with 1.1% of requests answered 429 with `Retry-After: 1`.
+//! - `throttle1-clean` / `throttle1`: NCR full, the 29,000 repositories (14.5 times the
+//!   fixture), concurrency 64, clean and with 1.1% of requests answered 429 with
+//!   `Retry-After: 1`.
 
 use std::time::Duration;
 
@@ -226,7 +227,8 @@ pub fn adaptive_rows(settings: &Settings) -> Result<Vec<Row>, String> {
         host.stop();
     }
     if wanted("throttle1") {
-        let repositories = settings.repositories * 5;
+        // The case: 29,000 repositories (at scale 1) at concurrency 64.
+        let repositories = settings.repositories * 29 / 2;
         let fixture = scenario::fixture(9, repositories, settings.registries, settings.tags);
         let host = EmulatorHost::start(fixture.clone(), latency_faults(settings), 100)?;
         let text = |what: &str| {
