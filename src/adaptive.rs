@@ -22,7 +22,7 @@
 //! A limit on requests in flight cannot hold a rate: a gateway that admits 100 requests a second
 //! throttles a client with 3 requests of 20 ms in flight (150 a second) and leaves one with 2
 //! under-used, and additive growth would keep probing the difference, drawing 429s each time.
-//! So once throttled attempts are at least [`SIGNALS_TO_SHRINK`] within the last [`RATE_WINDOW`]
+//! So once throttled attempts are at least [`THROTTLED_TO_PACE`] within the last [`RATE_WINDOW`]
 //! (or longer, four round trips) and [`THROTTLED_SHARE`] of the attempts since the first of them,
 //! the source is also **paced**: its requests (and retries) are spaced to [`RATE_BACKOFF`] times
 //! the rate of attempts it did not throttle, the rate a throttling server admits whatever it is
@@ -62,6 +62,14 @@ pub(crate) const INITIAL_LIMIT: usize = 8;
 pub(crate) const DECREASE_FACTOR: f64 = 0.7;
 /// How many congestion signals within the last [`WINDOW`] attempts shrink the limit.
 pub(crate) const SIGNALS_TO_SHRINK: u32 = 5;
+/// How many throttled attempts within the last [`RATE_WINDOW`] (at [`THROTTLED_SHARE`] of the
+/// attempts since the first of them) have a source paced. A gateway's rate answers all the
+/// requests in flight 429 once its burst is spent (30 at once at 32 in flight), or a steady
+/// third of them to a client half again too fast; random throttling of 5% of attempts makes
+/// five within twenty attempts about once a run of 2,500 (the `faults-20` bench row was paced
+/// to 25-55/s in four runs of eight at five, and ran 3x slower), ten within forty about once in
+/// a hundred runs.
+pub(crate) const THROTTLED_TO_PACE: usize = 10;
 /// How many attempts the congestion signals are counted over.
 pub(crate) const WINDOW: usize = 50;
 /// How far the moving average of the latency may rise above its lowest value before the limit
@@ -78,7 +86,7 @@ pub(crate) const RATE_GROWTH: f64 = 0.1;
 /// How long without a throttled attempt ends the pacing.
 pub(crate) const PACE_QUIET: Duration = Duration::from_secs(10);
 /// The share of the attempts since the first throttled one of the last [`RATE_WINDOW`] that
-/// says a source throttles what it is sent beyond a rate (with at least [`SIGNALS_TO_SHRINK`]
+/// says a source throttles what it is sent beyond a rate (with at least [`THROTTLED_TO_PACE`]
 /// throttled): a server that throttles a random 5% of attempts does not reach it.
 pub(crate) const THROTTLED_SHARE: f64 = 0.25;
 /// The share of attempts throttled (counted as for [`THROTTLED_SHARE`]) that has a paced
@@ -609,7 +617,7 @@ impl AdaptiveLimit {
         }
     }
 
-    /// A throttled attempt: once throttled attempts are at least [`SIGNALS_TO_SHRINK`] and
+    /// A throttled attempt: once throttled attempts are at least [`THROTTLED_TO_PACE`] and
     /// [`THROTTLED_SHARE`] of those of the last [`State::rate_span`] (a source that throttles
     /// what it is sent beyond a rate; random throttling of a small share is not that), the
     /// source is paced to [`RATE_BACKOFF`] of what it admitted since the first of them, and
@@ -623,7 +631,7 @@ impl AdaptiveLimit {
         let (at_least, share) = if state.pace.is_some() {
             (PACED_THROTTLED_AT_LEAST, PACED_THROTTLED_SHARE)
         } else {
-            (SIGNALS_TO_SHRINK as usize, THROTTLED_SHARE)
+            (THROTTLED_TO_PACE, THROTTLED_SHARE)
         };
         let sustained = recent.throttled >= at_least
             && recent.throttled as f64 >= share * recent.since_first as f64;
@@ -776,6 +784,33 @@ mod tests {
         assert_eq!(limit.peak(), limit.current());
         assert_eq!(limit.current(), 64);
         assert_eq!(limit.pace(), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cluster_of_random_throttling_does_not_pace_the_source() {
+        let limit = AdaptiveLimit::new("s", 64);
+        let ms = Duration::from_millis;
+        let ended = |outcome| limit.record(Instant::now() - ms(20), outcome);
+        for _ in 0..40 {
+            tokio::time::sleep(ms(1)).await;
+            ended(Outcome::Success);
+        }
+        // Five throttled within twenty attempts in 20 ms (a quarter of them, counted from the
+        // first): what 5% of random 429s produces about once in 2,500 attempts.
+        for i in 0..20 {
+            tokio::time::sleep(ms(1)).await;
+            ended(if i % 4 == 0 {
+                THROTTLED
+            } else {
+                Outcome::Success
+            });
+        }
+        assert_eq!(limit.pace(), None);
+        // A gateway out of tokens answers the requests in flight 429 together: paced.
+        for _ in 0..THROTTLED_TO_PACE {
+            ended(THROTTLED);
+        }
+        assert!(limit.pace().is_some());
     }
 
     #[tokio::test(start_paused = true)]
@@ -1022,12 +1057,12 @@ mod tests {
             tokio::time::sleep(ms(10)).await;
             ended(Outcome::Success);
         }
-        for _ in 0..SIGNALS_TO_SHRINK {
+        for _ in 0..THROTTLED_TO_PACE {
             ended(THROTTLED);
         }
         // Paced at once, from a measurement too early to see what the source admits (one
         // attempt counted in over the round trip of 10 ms: 100/s).
-        let early = limit.pace().expect("paced after five throttled attempts");
+        let early = limit.pace().expect("paced after ten throttled attempts");
         assert!((early - 100.0 * RATE_BACKOFF).abs() < 1e-6, "{early}");
         // Measured again over that round trip once it is over: three admitted attempts in it
         // (the last of the ten ended with the first throttled one), none more counted in.
