@@ -712,6 +712,14 @@ mod tests {
         limit.record(permit.started(), outcome);
     }
 
+    /// `n` successes that took `took` each, one ending every `every`.
+    async fn successes(limit: &AdaptiveLimit, n: usize, every: Duration, took: Duration) {
+        for _ in 0..n {
+            tokio::time::sleep(every).await;
+            limit.record(Instant::now() - took, Outcome::Success);
+        }
+    }
+
     const MS20: Duration = Duration::from_millis(20);
     const BUSY: Outcome = Outcome::Congestion(Signal::Overloaded);
     const THROTTLED: Outcome = Outcome::Congestion(Signal::Throttled);
@@ -791,10 +799,7 @@ mod tests {
         let limit = AdaptiveLimit::new("s", 64);
         let ms = Duration::from_millis;
         let ended = |outcome| limit.record(Instant::now() - ms(20), outcome);
-        for _ in 0..40 {
-            tokio::time::sleep(ms(1)).await;
-            ended(Outcome::Success);
-        }
+        successes(&limit, 40, ms(1), ms(20)).await;
         // Five throttled within twenty attempts in 20 ms (a quarter of them, counted from the
         // first): what 5% of random 429s produces about once in 2,500 attempts.
         for i in 0..20 {
@@ -1053,10 +1058,7 @@ mod tests {
         // An attempt of 10 ms that ends now.
         let ended = |outcome| limit.record(Instant::now() - ms(10), outcome);
         // Ten successes of 10 ms, one after another, then throttling.
-        for _ in 0..10 {
-            tokio::time::sleep(ms(10)).await;
-            ended(Outcome::Success);
-        }
+        successes(&limit, 10, ms(10), ms(10)).await;
         for _ in 0..THROTTLED_TO_PACE {
             ended(THROTTLED);
         }
