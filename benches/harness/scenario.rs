@@ -201,13 +201,11 @@ impl Expected {
             Vendor::Ncr => {
                 let registries = fixture.ncp.get(NCR_REGION).cloned().unwrap_or_default();
                 let mut levels = vec![pages(registries.len(), page_size), 0, 0];
-                let mut requests = levels[0];
                 let registry_chain = listing_chain(registries.len(), page_size);
                 let mut chain = registry_chain;
                 let (mut repositories, mut tags) = (0u64, 0u64);
                 for registry in &registries {
                     levels[1] += pages(registry.images.len(), page_size);
-                    requests += pages(registry.images.len(), page_size);
                     let image_chain = listing_chain(registry.images.len(), page_size);
                     chain = chain.max(registry_chain + image_chain);
                     for image in &registry.images {
@@ -215,7 +213,6 @@ impl Expected {
                         tags += image.tags.len() as u64;
                         if wants_tags {
                             levels[2] += pages(image.tags.len(), page_size);
-                            requests += pages(image.tags.len(), page_size);
                             let tag_chain = listing_chain(image.tags.len(), page_size);
                             chain = chain.max(registry_chain + image_chain + tag_chain);
                         }
@@ -224,7 +221,7 @@ impl Expected {
                 Expected {
                     repositories,
                     tags,
-                    requests,
+                    requests: levels.iter().sum(),
                     chain,
                     levels,
                 }
@@ -237,20 +234,18 @@ impl Expected {
                     .flat_map(|ns| ns.repos.iter().map(|r| r.tags.len()))
                     .collect();
                 let mut levels = vec![pages(repos.len(), page_size), 0];
-                let mut requests = levels[0];
                 let repo_chain = listing_chain(repos.len(), page_size);
                 let mut chain = repo_chain;
                 if depth == TagDepth::Full {
                     for &n in &repos {
                         levels[1] += pages(n, page_size);
-                        requests += pages(n, page_size);
                         chain = chain.max(repo_chain + listing_chain(n, page_size));
                     }
                 }
                 Expected {
                     repositories: repos.len() as u64,
                     tags: repos.iter().map(|&n| n as u64).sum(),
-                    requests,
+                    requests: levels.iter().sum(),
                     chain,
                     levels,
                 }
@@ -260,7 +255,7 @@ impl Expected {
 
     /// The lower bound on the wall time at `concurrency` requests in flight, in round trips:
     /// `max(chain, waves)` (see the module's documentation).
-    pub fn round_trips(&self, concurrency: usize) -> u64 {
+    fn round_trips(&self, concurrency: usize) -> u64 {
         let slots = concurrency.max(1) as u64;
         let mut deeper = 0;
         let mut waves = 0;
