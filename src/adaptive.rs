@@ -166,8 +166,6 @@ struct State {
     /// The limit; fractional so that growth by `1 / limit` adds up.
     limit: f64,
     in_flight: usize,
-    /// The limit the places stand for: their number, less `owed`.
-    places: usize,
     /// Places taken out of the limit while in use: forgotten as they are given back.
     owed: usize,
     slow_start: bool,
@@ -230,21 +228,22 @@ impl State {
         (self.limit.floor() as usize).max(1)
     }
 
-    /// Makes `places` stand for the limit now: adds places (first paying back any still
-    /// owed), or takes free ones away and owes the rest until requests give theirs back.
-    fn resize(&mut self, places: &Semaphore) {
+    /// Makes `places`, which stood for a limit of `from` (their number, less `owed`), stand
+    /// for the limit now: adds places (first paying back any still owed), or takes free ones
+    /// away and owes the rest until requests give theirs back. Called on every change of
+    /// [`current`](State::current), so `from` is always the limit before it.
+    fn resize(&mut self, from: usize, places: &Semaphore) {
         let target = self.current();
-        if target > self.places {
-            let more = target - self.places;
+        if target > from {
+            let more = target - from;
             let repaid = more.min(self.owed);
             self.owed -= repaid;
             places.add_permits(more - repaid);
-        } else if target < self.places {
-            let fewer = self.places - target;
+        } else if target < from {
+            let fewer = from - target;
             let taken = places.forget_permits(fewer);
             self.owed += fewer - taken;
         }
-        self.places = target;
     }
 
     /// The span the admitted rate is measured over: [`RATE_WINDOW`], or four round trips.
@@ -417,7 +416,6 @@ impl AdaptiveLimit {
             state: Mutex::new(State {
                 limit: start as f64,
                 in_flight: 0,
-                places: start,
                 owed: 0,
                 slow_start: true,
                 window: VecDeque::with_capacity(WINDOW),
@@ -583,7 +581,7 @@ impl AdaptiveLimit {
         let after = state.current();
         state.peak = state.peak.max(after);
         if after != before {
-            state.resize(&self.places);
+            state.resize(before, &self.places);
         }
         if after != before {
             changes.push(Change {
@@ -911,9 +909,10 @@ mod tests {
         assert!(!waiting.is_finished(), "five in flight at a limit of five");
         held.pop();
         waiting.await.unwrap();
-        // The three given back over the limit were taken out of it: five places, none owed.
-        let state = limit.lock();
-        assert_eq!((state.places, state.owed), (5, 0));
+        // The three given back over the limit were taken out of it: five places, four of them
+        // held, none owed.
+        assert_eq!(limit.places.available_permits(), 1);
+        assert_eq!(limit.lock().owed, 0);
     }
 
     /// A gateway that admits `rate` requests a second (a token bucket holding `burst`) and
